@@ -15,7 +15,7 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE keypacks (
     id              INTEGER PRIMARY KEY,
     keypack_id      TEXT NOT NULL UNIQUE,   -- the clearinghouse's 35-character Key Pack ID
-    source          TEXT NOT NULL UNIQUE,   -- what installed it: a License Code or an agreement number
+    source          TEXT NOT NULL,          -- what it was bought with: a License Code or an agreement number
     program         TEXT NOT NULL,          -- retail | select | enterprise | open | campus | school | other
     type            TEXT NOT NULL,          -- per-device | per-user | internet-connector
     product_major   INTEGER NOT NULL,
