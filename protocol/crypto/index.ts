@@ -10,3 +10,5 @@ export {
 export { licensingMac, macEquals, MAC_SIZE } from './mac.js';
 export * from './rsa.js';
 export { type RandomSource, seededRandom, fixedRandom } from './random.js';
+export * from './rsa-keys.js';
+export * from './rsa-sign.js';

@@ -1,0 +1,2 @@
+export * from './pkcs7.js';
+export * from './client-license.js';
