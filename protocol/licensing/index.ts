@@ -1,0 +1,21 @@
+/** [MS-RDPELE] licensing messages and structures (protocol/RDPELE.md §1.4–2.8). */
+export * from './constants.js';
+export * from './preamble.js';
+export * from './binary-blob.js';
+export * from './product-info.js';
+export * from './scope-list.js';
+export * from './key-exchange-list.js';
+export * from './server-license-request.js';
+export * from './client-new-license-request.js';
+export * from './client-license-info.js';
+export * from './client-hardware-id.js';
+export * from './server-platform-challenge.js';
+export * from './platform-challenge-response-data.js';
+export * from './client-platform-challenge-response.js';
+export * from './new-license-info.js';
+export * from './server-new-license.js';
+export * from './license-error-message.js';
+export * from './licensing-message.js';
+export * from './licensing-crypto.js';
+export { utf16Text, utf16Bytes, ansiText, ansiBytes } from './text.js';
+export { checkLength, decodeAll } from './util.js';
