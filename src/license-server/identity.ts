@@ -57,7 +57,7 @@ export class CalIssuer implements LicenseIssuer {
       licenseServerCertificates: this.chain(),
       licenseServerKey: this.ls.key,
       licenseServer: { name: this.ls.name, productId: this.serverId(), scope: this.ls.scope },
-      serialNumber: clientLicenseSerialNumber(SERIAL_KIND[l.kind], l.id),
+      serialNumber: licenseSerial(l.kind, l.id),
       notBefore: l.issuedAt,
       notAfter: l.expiresAt,
       hardwareId: l.hwid ?? Buffer.alloc(20),
@@ -73,6 +73,11 @@ export class CalIssuer implements LicenseIssuer {
       },
     });
   }
+}
+
+/** The serial number of a license's certificate: its kind byte, then its id, big-endian. */
+export function licenseSerial(kind: TokenKind, id: number): Buffer {
+  return clientLicenseSerialNumber(SERIAL_KIND[kind], id);
 }
 
 /** The id of a license, from the serial number of its certificate (see SERIAL_KIND). */

@@ -1,0 +1,68 @@
+/**
+ * What the terminal server checks in a license a client presents ([MS-RDPELE] 3.2.5.3: "license server signature,
+ * product information, license expiration date, client hardware identification"), without asking a license server.
+ */
+import { parseClientLicense, type ClientLicense } from '../../protocol/cal/index.js';
+import { decodeX509Certificate, verifyX509Signature } from '../../protocol/certificates/index.js';
+import { rsaPublicKeyEquals, type RsaPublicKey } from '../../protocol/crypto/index.js';
+import { DAY } from '../clock.js';
+import { PRODUCT_ID } from '../license-server/identity.js';
+
+/** The keys whose licenses this terminal server accepts: its license servers' keys, and roots that certify license servers. */
+export interface TrustAnchors {
+  licenseServerKeys(): RsaPublicKey[];
+  rootKeys(): RsaPublicKey[];
+}
+
+export type PresentedLicense =
+  /** Not a license we can read, or its signature or HWID is wrong: the client is told so (event 1003). */
+  | { status: 'invalid'; reason: string }
+  /** Well-formed and signed, but by a license server this terminal server does not know: it gets a license of ours. */
+  | { status: 'foreign'; license: ClientLicense }
+  | { status: 'valid'; license: ClientLicense; temporary: boolean; expired: boolean; nearExpiry: boolean };
+
+export function issuerTrusted(license: ClientLicense, trust: TrustAnchors): boolean {
+  const key = license.issuerCertificate?.subjectPublicKeyInfo.publicKey;
+  if (!key) return false;
+  if (trust.licenseServerKeys().some((k) => rsaPublicKeyEquals(k, key))) return true;
+  const issuer = license.issuerCertificate!;
+  return trust.rootKeys().some((root) => verifyX509Signature(issuer, root));
+}
+
+export function checkPresentedLicense(
+  der: Uint8Array,
+  hwid: Buffer | undefined,
+  product: { major: number; minor: number },
+  now: Date,
+  trust: TrustAnchors,
+  renewalWindowDays = 7,
+): PresentedLicense {
+  let license: ClientLicense;
+  try {
+    license = parseClientLicense(der);
+  } catch (e) {
+    return { status: 'invalid', reason: `the license does not parse: ${(e as Error).message}` };
+  }
+  if (!license.signatureValid) return { status: 'invalid', reason: 'the license signature does not verify' };
+  if (hwid && !license.hardwareId.equals(hwid)) return { status: 'invalid', reason: 'the license was issued to another hardware id' };
+  if (license.productId !== PRODUCT_ID) return { status: 'foreign', license };
+  if (!issuerTrusted(license, trust)) return { status: 'foreign', license };
+  const older = license.majorVersion < product.major || (license.majorVersion === product.major && license.minorVersion < product.minor);
+  const expired = now >= license.notAfter || older;
+  return {
+    status: 'valid',
+    license,
+    temporary: license.temporary,
+    expired,
+    nearExpiry: !expired && license.notAfter.getTime() - now.getTime() <= renewalWindowDays * DAY,
+  };
+}
+
+/** The public key of a DER certificate (for trust anchors). */
+export function certificateKey(der: Uint8Array): RsaPublicKey | undefined {
+  try {
+    return decodeX509Certificate(der).subjectPublicKeyInfo.publicKey;
+  } catch {
+    return undefined;
+  }
+}
