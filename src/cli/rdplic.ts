@@ -17,8 +17,10 @@ export function register(name: string, load: () => Promise<Command>): void {
   commands[name] = load;
 }
 
+register('serve', async () => (await import('./serve.js')).serveCommand);
 register('decode', async () => (await import('./decode.js')).decodeCommand);
 register('inspect', async () => (await import('./inspect.js')).inspectCommand);
+register('client', async () => (await import('./client.js')).clientCommand);
 
 function help(): string {
   return [
@@ -28,6 +30,8 @@ function help(): string {
     '',
     'Commands:',
     ...Object.keys(commands).map((c) => `  ${c}`),
+    '',
+    'Set-up: npm start runs "rdplic serve"; npm test runs the tests.',
   ].join('\n');
 }
 
