@@ -202,7 +202,7 @@ export class RdpConnection {
     this.log(
       `outcome client="${info.clientName}" hwid=${hwid ? hwid.toString('hex') : '-'} result=${outcome.kind}${alert}${license} decision="${note?.decision ?? outcome.reason ?? ''}" logon=${logon}`,
     );
-    this.ts.connectionFinished(this, outcome);
+    this.ts.connectionFinished({ id: this.id, client: info, outcome, note, logon });
     if (!this.ts.options.holdSessions || !licensed) this.end();
   }
 

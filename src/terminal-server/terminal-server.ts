@@ -72,6 +72,15 @@ export interface TerminalServerOptions {
   limits: ConnectionLimits;
 }
 
+/** How one connection's licensing ended. */
+export interface FinishedConnection {
+  id: number;
+  client: ClientInfo;
+  outcome: ServerOutcome;
+  note?: LicensingNote;
+  logon: string;
+}
+
 export const INTERNET_CONNECTOR_LIMIT = 200;
 export const INTERNET_USER = 'TSInternetUser';
 
@@ -96,6 +105,7 @@ export class TerminalServer {
   private readonly connections = new Set<RdpConnection>();
   private server?: Server;
   private nextId = 1;
+  private finishedListeners: Array<(f: FinishedConnection) => void> = [];
   private state: StoredState;
   private trusted: Buffer[];
 
@@ -238,7 +248,15 @@ export class TerminalServer {
     return 'ok';
   }
 
-  connectionFinished(_conn: RdpConnection, _outcome: ServerOutcome): void {}
+  /** Called with every connection's licensing result (tests, tools). */
+  onFinished(fn: (f: FinishedConnection) => void): () => void {
+    this.finishedListeners.push(fn);
+    return () => (this.finishedListeners = this.finishedListeners.filter((x) => x !== fn));
+  }
+
+  connectionFinished(f: FinishedConnection): void {
+    for (const fn of this.finishedListeners) fn(f);
+  }
 
   connectionClosed(conn: RdpConnection): void {
     this.connections.delete(conn);

@@ -88,7 +88,7 @@ function clientEnv(profile: ClientProfile, display: string): NodeJS.ProcessEnv {
 export function runRdesktop(profile: ClientProfile, display: string, port: number, timeoutSec = 20): Promise<ClientRun> {
   return run(
     'rdesktop',
-    ['-u', profile.user, '-n', profile.machine, '-g', '800x600', `127.0.0.1:${port}`],
+    ['-u', profile.user, '-p', 'labpass', '-n', profile.machine, '-g', '800x600', `127.0.0.1:${port}`],
     { ...clientEnv(profile, display), RDESKTOP_DEBUG: 'Protocol' },
     'yes\n',
     timeoutSec,
