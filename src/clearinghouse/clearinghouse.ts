@@ -113,6 +113,8 @@ CREATE TABLE IF NOT EXISTS keypacks (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
+const normaliseId = (id: string) => id.toUpperCase().replace(/[\s-]/g, '');
+
 const AGREEMENT_PROGRAMS = ['select', 'enterprise', 'campus', 'school'] as const;
 
 export class Clearinghouse {
@@ -127,6 +129,8 @@ export class Clearinghouse {
   ) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
   }
 
@@ -220,6 +224,29 @@ export class Clearinghouse {
     const id = this.parse(() => parseLicenseServerId(licenseServerId)).id;
     const r = this.db.prepare(`UPDATE servers SET status = 'deactivated' WHERE license_server_id = ? AND status = 'active'`).run(id);
     if (r.changes !== 1) throw new ClearinghouseError('not-found', `no active license server ${id}`);
+  }
+
+  /** The key name (start of SHA-256 of the public key) a License Server ID was activated with. */
+  keyNameOf(licenseServerId: string): Buffer | undefined {
+    const row = this.db.prepare('SELECT key_name FROM servers WHERE license_server_id = ?').get(normaliseId(licenseServerId)) as { key_name: Buffer } | undefined;
+    return row?.key_name;
+  }
+
+  servers(): Array<{ licenseServerId: string; name: string; method: string; status: string; activatedAt: Date; keypacks: number }> {
+    const rows = this.db
+      .prepare(
+        `SELECT s.*, (SELECT count(*) FROM keypacks k WHERE k.license_server_id = s.license_server_id) AS keypacks
+         FROM servers s ORDER BY s.activated_at, s.license_server_id`,
+      )
+      .all() as Array<{ license_server_id: string; name: string; method: string; status: string; activated_at: number; keypacks: number }>;
+    return rows.map((r) => ({
+      licenseServerId: r.license_server_id,
+      name: r.name,
+      method: r.method,
+      status: r.status,
+      activatedAt: new Date(r.activated_at),
+      keypacks: r.keypacks,
+    }));
   }
 
   server(licenseServerId: string): { licenseServerId: string; name: string; method: string; status: string } | undefined {

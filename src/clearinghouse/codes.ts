@@ -209,3 +209,14 @@ function checkDigit24(body: string): string {
   for (let i = 0; i < body.length; i++) sum += (i + 1) * 'BCDFGHJKMPQRTVWXY2346789'.indexOf(body[i]!);
   return 'BCDFGHJKMPQRTVWXY2346789'[sum % 24]!;
 }
+
+/** A product version as people write it: "5.0", "5.2", "6" (= 6.0). */
+export function parseProductVersion(text: string): ProductVersionCode {
+  const m = /^(\d{1,3})(?:\.(\d{1,3}))?$/.exec(text.trim());
+  if (!m || Number(m[1]) > 255 || Number(m[2] ?? 0) > 255) throw new CodeError(`not a product version: "${text}" (use e.g. 5.0)`);
+  return { major: Number(m[1]), minor: Number(m[2] ?? 0) };
+}
+
+export function versionString(v: ProductVersionCode): string {
+  return `${v.major}.${v.minor}`;
+}

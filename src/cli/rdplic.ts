@@ -20,6 +20,11 @@ export function register(name: string, load: () => Promise<Command>): void {
 register('serve', async () => (await import('./serve.js')).serveCommand);
 register('decode', async () => (await import('./decode.js')).decodeCommand);
 register('inspect', async () => (await import('./inspect.js')).inspectCommand);
+register('license-server', async () => (await import('./license-server.js')).licenseServerCommand);
+register('clearinghouse', async () => (await import('./clearinghouse.js')).clearinghouseCommand);
+register('admin', async () => (await import('./admin.js')).adminCommand);
+register('events', async () => (await import('./events.js')).eventsCommand);
+register('lsreport', async () => (await import('./lsreport.js')).lsreportCommand);
 register('client', async () => (await import('./client.js')).clientCommand);
 
 function help(): string {

@@ -1,6 +1,6 @@
 /** The client side of the JSON-over-HTTPS APIs, with a pinned server certificate and an optional client certificate. */
 import { X509Certificate } from 'node:crypto';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 
 export class ApiError extends Error {
@@ -25,10 +25,48 @@ export interface JsonClientOptions {
   /** Bearer token (administration). */
   token?: string;
   timeoutMs?: number;
+  /** Keep connections open and reuse them (a TLS handshake per request otherwise). */
+  keepAlive?: boolean;
+  /** Most sockets open at once with keepAlive (default 32). */
+  maxSockets?: number;
+}
+
+/** Errors that mean "nobody answered" (as opposed to an answer saying no). */
+export function isConnectionError(e: unknown): boolean {
+  if (e instanceof ApiError) return e.status === 495;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    e instanceof TimeoutError ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_SOCKET'].includes(code ?? '') ||
+    /socket hang up|certificate|self-signed|SSL|TLS/i.test((e as Error | undefined)?.message ?? '')
+  );
+}
+
+const handshaken = new WeakSet<object>();
+
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
 }
 
 export class JsonClient {
-  constructor(readonly opts: JsonClientOptions) {}
+  private readonly agent: Agent | false;
+
+  constructor(readonly opts: JsonClientOptions) {
+    this.agent = opts.keepAlive ? new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 32 }) : false;
+  }
+
+  /** Closes kept-alive connections. */
+  close(): void {
+    if (this.agent) this.agent.destroy();
+  }
+
+  delete<T = unknown>(path: string, body?: unknown): Promise<T> {
+    return this.call<T>('DELETE', path, body);
+  }
+
+  put<T = unknown>(path: string, body?: unknown): Promise<T> {
+    return this.call<T>('PUT', path, body);
+  }
 
   get<T = unknown>(path: string): Promise<T> {
     return this.call<T>('GET', path);
@@ -64,7 +102,7 @@ export class JsonClient {
             ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}),
           },
           timeout: this.opts.timeoutMs ?? 10_000,
-          agent: false,
+          agent: this.agent,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -84,15 +122,25 @@ export class JsonClient {
           res.on('error', reject);
         },
       );
-      req.on('socket', (s) => {
-        s.once('secureConnect', () => {
-          const peer = (s as TLSSocket).getPeerCertificate(false);
-          if (this.opts.verifyServer && (!peer?.raw || !this.opts.verifyServer(new X509Certificate(peer.raw)))) {
-            req.destroy(new ApiError(495, `the server at ${this.opts.url} is not the one this client trusts`));
-          }
+      const verify = this.opts.verifyServer;
+      if (verify) {
+        req.on('socket', (s) => {
+          const check = () => {
+            const peer = (s as TLSSocket).getPeerCertificate(false);
+            if (!peer?.raw || !verify(new X509Certificate(peer.raw))) {
+              req.destroy(new ApiError(495, `the server at ${this.opts.url} is not the one this client trusts`));
+            }
+          };
+          // A new socket is checked when its handshake is done; a kept-alive one (handshake long done) at once.
+          if (handshaken.has(s)) check();
+          else
+            s.once('secureConnect', () => {
+              handshaken.add(s);
+              check();
+            });
         });
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer from ${this.opts.url} within ${this.opts.timeoutMs ?? 10_000} ms`)));
+      }
+      req.on('timeout', () => req.destroy(new TimeoutError(`no answer from ${this.opts.url} within ${this.opts.timeoutMs ?? 10_000} ms`)));
       req.on('error', reject);
       req.end(body);
     });

@@ -81,7 +81,7 @@ export class ActivationManager {
     try {
       f = parseKeyPackId(keypackId, lsId);
     } catch (e) {
-      if (e instanceof CodeError) throw new LicenseServerError('refused', e.message);
+      if (e instanceof CodeError) throw new LicenseServerError(/another License Server ID/.test(e.message) ? 'refused' : 'invalid', e.message);
       throw e;
     }
     const id = keypackId.toUpperCase().replace(/[\s-]/g, '');

@@ -5,7 +5,7 @@
  */
 import type { RandomSource } from '../../protocol/crypto/index.js';
 import { DAY, type Clock } from '../clock.js';
-import { EventLog } from '../event-log.js';
+import { EventLog, type EventDefinition } from '../event-log.js';
 import { LS_EVENTS } from './events.js';
 import type { LicenseStore } from './store.js';
 import type { ClientIdentity, KeyPack, KeyPackType, LicenseRecord, ProductVersion, TokenKind } from './types.js';
@@ -46,7 +46,7 @@ export interface LicenseRequest {
 
 export type LicenseResult =
   | { outcome: 'issued'; license: LicenseRecord; certificate: Buffer; reason: IssueReason }
-  | { outcome: 'redirect'; peer: string; url: string }
+  | { outcome: 'redirect'; peer: string; url: string; /** The peer's HTTPS certificate (PEM), for the terminal server to pin. */ certificate?: string }
   | { outcome: 'denied'; reason: DenyReason; message: string };
 
 export type IssueReason =
@@ -67,7 +67,7 @@ export interface LicenseIssuer {
 
 /** Asks peer license servers for inventory (seed: "redirect the terminal server to the second"). */
 export interface PeerDirectory {
-  findPeerWithInventory(type: KeyPackType, product: ProductVersion): Promise<{ name: string; url: string } | undefined>;
+  findPeerWithInventory(type: KeyPackType, product: ProductVersion): Promise<{ name: string; url: string; certificate?: string } | undefined>;
 }
 
 export class LicenseServerError extends Error {
@@ -97,7 +97,7 @@ export class LicenseServer {
     private readonly random: RandomSource,
     private readonly issuer: LicenseIssuer,
     options: Partial<LicenseServerOptions> = {},
-    private readonly peers?: PeerDirectory,
+    private peers?: PeerDirectory,
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
     this.events = new EventLog('TermServLicensing', () => clock.now());
@@ -108,19 +108,42 @@ export class LicenseServer {
     return this.store.getSetting('activated') === 'yes';
   }
 
+  /** Where to look for CALs when this server has none left (configured peers; none = no redirects). */
+  setPeerDirectory(peers: PeerDirectory | undefined): void {
+    this.peers = peers;
+  }
+
+  private readonly lastLogged = new Map<string, number>();
+
+  /** Logs a warning at most once a day (of the server's clock) per event and arguments, so a busy server does not flood. */
+  logThrottled(def: EventDefinition, ...args: string[]): void {
+    const key = `${def.id}\u0000${args.join('\u0000')}`;
+    const now = this.clock.now().getTime();
+    const last = this.lastLogged.get(key);
+    if (last !== undefined && now - last < DAY && now >= last) return;
+    this.lastLogged.set(key, now);
+    this.events.log(def, ...args);
+  }
+
   // ---------------------------------------------------------------- lifecycle on the clock
 
   /** Ends what expired by now: CALs go back to the pool, temporaries end. Returns how many licenses ended. */
   sweep(): number {
     const now = this.clock.now();
-    return this.store.transaction(() => {
-      const due = this.store.dueForExpiry(now);
-      for (const l of due) {
-        this.store.endLicense(l.id, 'expired', l.expiresAt);
-        this.store.releaseToken(l.id);
-      }
-      return due.length;
-    });
+    try {
+      return this.store.transaction(() => {
+        const due = this.store.dueForExpiry(now);
+        for (const l of due) {
+          this.store.endLicense(l.id, 'expired', l.expiresAt);
+          this.store.releaseToken(l.id);
+        }
+        return due.length;
+      });
+    } catch (e) {
+      // Nothing was returned (the transaction rolled back); the next sweep tries again.
+      this.logThrottled(LS_EVENTS.RETURN_LICENSE_FAILED, 'TS Per Device', (e as Error).message);
+      throw e;
+    }
   }
 
   // ---------------------------------------------------------------- client tokens
@@ -131,7 +154,7 @@ export class LicenseServer {
     if (first.kind === 'result') return first.result;
     // No CAL here: a peer with inventory gets the request (seed: "it will first look to any other license server").
     const peer = await this.peers?.findPeerWithInventory('per-device', req.product);
-    if (peer) return { outcome: 'redirect', peer: peer.name, url: peer.url };
+    if (peer) return { outcome: 'redirect', peer: peer.name, url: peer.url, ...(peer.certificate ? { certificate: peer.certificate } : {}) };
     const second = this.decide(req, true);
     if (second.kind === 'result') return second.result;
     throw new Error('unreachable: decision without peers still wants a CAL');
@@ -170,13 +193,14 @@ export class LicenseServer {
         if (free) {
           const cal = this.newLicense('cal', free.keypack, req, now, this.calExpiry(now), true);
           this.store.assignToken(free.token, cal.id);
+          this.warnIfRunningLow(free, product);
           if (temporary) this.store.endLicense(temporary.id, 'upgraded', now);
           return done(this.store.license(cal.id)!, temporary || hadExpiredTemporary ? 'upgraded-to-cal' : 'new-cal');
         }
         if (!noPeers && this.peers) return { kind: 'ask-peers' } as const;
-        this.events.log(LS_EVENTS.NO_PERMANENT_LICENSES, this.name, versionText(product));
+        this.logThrottled(LS_EVENTS.NO_PERMANENT_LICENSES, this.name, versionText(product));
       } else if (wantsCal && !this.activated) {
-        this.events.log(LS_EVENTS.NOT_ACTIVATED, this.name);
+        this.logThrottled(LS_EVENTS.NOT_ACTIVATED, this.name);
       }
 
       if (temporary) return done(temporary, 'temporary-kept');
@@ -309,6 +333,20 @@ export class LicenseServer {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * Event 20 when an allocation leaves 10% or less of the version's CALs free. Tokens of a pack have consecutive ids
+   * and are taken lowest first, so the exact count is needed only near the end of a pack.
+   */
+  private warnIfRunningLow(taken: { token: number; keypack: number }, product: ProductVersion): void {
+    const range = this.store.tokenRange(taken.keypack);
+    if (!range || range.last - taken.token > Math.ceil(range.total / 10)) return;
+    const installed = this.store.installedCount('per-device', product);
+    const free = this.store.freeCount('per-device', product);
+    if (free > 0 && free <= Math.max(1, Math.floor(installed / 10))) {
+      this.logThrottled(LS_EVENTS.INSUFFICIENT_LICENSES, this.name, versionText(product));
+    }
+  }
 
   private newLicense(kind: TokenKind, keypack: number | null, req: LicenseRequest, now: Date, expires: Date, validated: boolean): LicenseRecord {
     return this.store.insertLicense({

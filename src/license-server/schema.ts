@@ -71,6 +71,35 @@ export const MIGRATIONS: string[] = [
     message  TEXT NOT NULL
   );
   `,
+  // 2: the HTTPS API: terminal servers enrol with a one-time token and then authenticate with the TLS certificate the
+  // license server issued them; peers are pinned by their certificate on first contact.
+  `
+  CREATE TABLE enrolment_tokens (
+    token_hash  TEXT PRIMARY KEY,          -- SHA-256 of the token: the token itself is never stored
+    name        TEXT NOT NULL,             -- the terminal server it is for ('' = any name)
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    used_by     TEXT
+  ) WITHOUT ROWID;
+
+  CREATE TABLE terminal_servers (
+    name            TEXT PRIMARY KEY,
+    public_key      BLOB NOT NULL,         -- SubjectPublicKeyInfo of its RDP key
+    tls_fingerprint TEXT NOT NULL UNIQUE,  -- SHA-256 of the TLS client certificate issued at enrolment
+    enrolled_at     INTEGER NOT NULL,
+    last_seen_at    INTEGER
+  ) WITHOUT ROWID;
+
+  ALTER TABLE peers ADD COLUMN certificate TEXT;   -- PEM, pinned on first contact
+
+  -- the highest token id of each pack (its tokens are consecutive): "how close to the end" without counting
+  ALTER TABLE keypacks ADD COLUMN last_token INTEGER;
+  UPDATE keypacks SET last_token = (SELECT max(t.id) FROM tokens t WHERE t.keypack = keypacks.id);
+  -- partial: only the few per-user and Internet Connector rows are indexed, not every device's license
+  CREATE INDEX licenses_per_user ON licenses(user) WHERE kind = 'per-user' AND state = 'active';
+  CREATE INDEX licenses_internet_connector ON licenses(terminal_server) WHERE kind = 'internet-connector' AND state = 'active';
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -3,6 +3,7 @@
  * one transaction; callers compose them with `transaction()`.
  */
 import Database from 'better-sqlite3';
+import { renameSync, rmSync } from 'node:fs';
 import { migrate } from './schema.js';
 import type { KeyPack, KeyPackType, LicenseRecord, LicenseState, ProductVersion, TokenKind } from './types.js';
 
@@ -75,6 +76,22 @@ function toKeyPack(r: KeyPackRow): KeyPack {
   };
 }
 
+/** Opens (and migrates) a license database: WAL, full fsync at each commit, foreign keys on. */
+export function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
 export interface NewLicense {
   kind: TokenKind;
   keypack: number | null;
@@ -101,26 +118,120 @@ export interface NewKeyPack {
 
 export interface LicenseFilter {
   kind?: TokenKind;
+  kinds?: TokenKind[];
   state?: LicenseState;
   hwid?: Buffer;
+  machine?: string;
+  user?: string;
+  terminalServer?: string;
+  /** The store's key pack row id. */
+  keypack?: number;
   issuedFrom?: Date;
   issuedTo?: Date;
+  /** Newest first when set (default: oldest first). */
+  newestFirst?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** One row of lsreport: a license with its key pack's Key Pack ID. */
+export interface ReportRow {
+  license: LicenseRecord;
+  keypackId: string;
+}
+
+export interface EnrolledTerminalServer {
+  name: string;
+  publicKey: Buffer;
+  tlsFingerprint: string;
+  enrolledAt: Date;
+  lastSeenAt: Date | null;
+}
+
+export interface Peer {
+  name: string;
+  url: string;
+  /** PEM of its HTTPS certificate, pinned on first contact. */
+  certificate: string | null;
+}
+
+export interface StoredEvent {
+  at: Date;
+  eventId: number;
+  level: string;
+  message: string;
+}
+
+interface TerminalServerRow {
+  name: string;
+  public_key: Buffer;
+  tls_fingerprint: string;
+  enrolled_at: number;
+  last_seen_at: number | null;
+}
+
+function toTerminalServer(r: TerminalServerRow): EnrolledTerminalServer {
+  return {
+    name: r.name,
+    publicKey: r.public_key,
+    tlsFingerprint: r.tls_fingerprint,
+    enrolledAt: new Date(r.enrolled_at),
+    lastSeenAt: r.last_seen_at === null ? null : new Date(r.last_seen_at),
+  };
+}
+
+/** SELECT over licenses (alias l) with the filter's conditions. */
+function licenseQuery(filter: LicenseFilter, columns: string, join: string): { sql: string; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const add = (cond: string, ...values: unknown[]) => (where.push(cond), args.push(...values));
+  if (filter.kind) add('l.kind = ?', filter.kind);
+  if (filter.kinds) add(`l.kind IN (${filter.kinds.map(() => '?').join(',') || "''"})`, ...filter.kinds);
+  if (filter.state) add('l.state = ?', filter.state);
+  if (filter.hwid) add('l.hwid = ?', filter.hwid);
+  if (filter.machine !== undefined) add('l.machine = ?', filter.machine);
+  if (filter.user !== undefined) add('l.user = ?', filter.user);
+  if (filter.terminalServer !== undefined) add('l.terminal_server = ?', filter.terminalServer);
+  if (filter.keypack !== undefined) add('l.keypack = ?', filter.keypack);
+  if (filter.issuedFrom) add('l.issued_at >= ?', filter.issuedFrom.getTime());
+  if (filter.issuedTo) add('l.issued_at <= ?', filter.issuedTo.getTime());
+  let sql = `SELECT ${columns} FROM licenses l ${join} ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`;
+  if (!columns.startsWith('count(')) sql += ` ORDER BY l.id ${filter.newestFirst ? 'DESC' : ''}`;
+  if (filter.limit !== undefined) (sql += ' LIMIT ?'), args.push(filter.limit);
+  if (filter.offset !== undefined) (sql += filter.limit === undefined ? ' LIMIT -1 OFFSET ?' : ' OFFSET ?'), args.push(filter.offset);
+  return { sql, args };
 }
 
 export class LicenseStore {
-  readonly db: Database.Database;
+  private current: Database.Database;
 
-  constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+  constructor(readonly path: string) {
+    this.current = openDatabase(path);
+  }
+
+  get db(): Database.Database {
+    return this.current;
   }
 
   close(): void {
-    this.db.close();
+    if (this.current.open) this.current.close();
+  }
+
+  /** A consistent copy of the whole database (SQLite's online backup), written to `file`. */
+  async backupTo(file: string): Promise<void> {
+    await this.current.backup(file);
+  }
+
+  /**
+   * Replaces the database with the (already validated) file `file`: checkpoints and closes the live database, renames
+   * the file into place (atomic), reopens. A crash at any point leaves either the old database or the new one.
+   */
+  replaceWith(file: string): void {
+    this.current.pragma('wal_checkpoint(TRUNCATE)');
+    this.current.close();
+    for (const suffix of ['-wal', '-shm']) rmSync(this.path + suffix, { force: true });
+    renameSync(file, this.path);
+    this.current = openDatabase(this.path);
   }
 
   transaction<T>(fn: () => T): T {
@@ -149,7 +260,9 @@ export class LicenseStore {
         .run(k.keypackId, k.source, k.program, k.type, k.product.major, k.product.minor, k.total, k.installedAt.getTime());
       const id = Number(lastInsertRowid);
       const insertToken = this.db.prepare('INSERT INTO tokens(keypack) VALUES (?)');
-      for (let i = 0; i < k.total; i++) insertToken.run(id);
+      let last = 0;
+      for (let i = 0; i < k.total; i++) last = Number(insertToken.run(id).lastInsertRowid);
+      this.db.prepare('UPDATE keypacks SET last_token = ? WHERE id = ?').run(last, id);
       return this.keyPack(id)!;
     });
   }
@@ -176,15 +289,24 @@ export class LicenseStore {
     return this.db.prepare('SELECT 1 FROM keypacks WHERE keypack_id = ?').get(keypackId) !== undefined;
   }
 
-  /** The first free token of a key pack of this type and product version (oldest pack first), or undefined. */
+  /**
+   * The first free token of a key pack of this type and product version or later (lowest version, oldest pack, lowest
+   * token first), or undefined. One index seek per pack: the packs are few, the tokens many.
+   */
   freeToken(type: KeyPackType, product: ProductVersion): { token: number; keypack: number } | undefined {
-    return this.db
+    const packs = this.db
       .prepare(
-        `SELECT t.id AS token, t.keypack AS keypack FROM tokens t JOIN keypacks k ON k.id = t.keypack
-         WHERE t.license IS NULL AND k.type = ? AND (k.product_major > ? OR (k.product_major = ? AND k.product_minor >= ?))
-         ORDER BY k.product_major, k.product_minor, k.id, t.id LIMIT 1`,
+        `SELECT id FROM keypacks WHERE type = ? AND (product_major > ? OR (product_major = ? AND product_minor >= ?))
+         ORDER BY product_major, product_minor, id`,
       )
-      .get(type, product.major, product.major, product.minor) as { token: number; keypack: number } | undefined;
+      .pluck()
+      .all(type, product.major, product.major, product.minor) as number[];
+    const first = this.db.prepare('SELECT id FROM tokens WHERE keypack = ? AND license IS NULL ORDER BY id LIMIT 1').pluck();
+    for (const keypack of packs) {
+      const token = first.get(keypack) as number | undefined;
+      if (token !== undefined) return { token, keypack };
+    }
+    return undefined;
   }
 
   freeCount(type: KeyPackType, product: ProductVersion): number {
@@ -195,6 +317,12 @@ export class LicenseStore {
       )
       .get(type, product.major, product.major, product.minor) as { n: number };
     return row.n;
+  }
+
+  /** The highest token id of a key pack and its size (cheap: no counting). */
+  tokenRange(keypack: number): { last: number; total: number } | undefined {
+    const row = this.db.prepare('SELECT last_token AS last, total FROM keypacks WHERE id = ?').get(keypack) as { last: number | null; total: number } | undefined;
+    return row && row.last !== null ? { last: row.last, total: row.total } : undefined;
   }
 
   assignToken(token: number, license: number): void {
@@ -254,17 +382,21 @@ export class LicenseStore {
     return rows.map(toLicense);
   }
 
-  activeByTerminalServer(terminalServer: string, kind: TokenKind): LicenseRecord | undefined {
+  /** The Internet Connector token a terminal server holds (kind is always 'internet-connector': a partial index covers it). */
+  activeByTerminalServer(terminalServer: string, kind: 'internet-connector'): LicenseRecord | undefined {
+    if (kind !== 'internet-connector') throw new TypeError(`not indexed: ${kind as string}`);
     const row = this.db
-      .prepare(`SELECT ${LICENSE_COLUMNS} FROM licenses l WHERE l.terminal_server = ? AND l.kind = ? AND l.state = 'active' ORDER BY l.id DESC LIMIT 1`)
-      .get(terminalServer, kind) as LicenseRow | undefined;
+      .prepare(`SELECT ${LICENSE_COLUMNS} FROM licenses l WHERE l.terminal_server = ? AND l.kind = 'internet-connector' AND l.state = 'active' ORDER BY l.id DESC LIMIT 1`)
+      .get(terminalServer) as LicenseRow | undefined;
     return row && toLicense(row);
   }
 
-  activeByUser(user: string, kind: TokenKind): LicenseRecord | undefined {
+  /** A user's per-user CAL (kind is always 'per-user': a partial index covers it). */
+  activeByUser(user: string, kind: 'per-user'): LicenseRecord | undefined {
+    if (kind !== 'per-user') throw new TypeError(`not indexed: ${kind as string}`);
     const row = this.db
-      .prepare(`SELECT ${LICENSE_COLUMNS} FROM licenses l WHERE l.user = ? AND l.kind = ? AND l.state = 'active' ORDER BY l.id DESC LIMIT 1`)
-      .get(user, kind) as LicenseRow | undefined;
+      .prepare(`SELECT ${LICENSE_COLUMNS} FROM licenses l WHERE l.user = ? AND l.kind = 'per-user' AND l.state = 'active' ORDER BY l.id DESC LIMIT 1`)
+      .get(user) as LicenseRow | undefined;
     return row && toLicense(row);
   }
 
@@ -289,17 +421,19 @@ export class LicenseStore {
   }
 
   licenses(filter: LicenseFilter = {}): LicenseRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.kind) (where.push('l.kind = ?'), args.push(filter.kind));
-    if (filter.state) (where.push('l.state = ?'), args.push(filter.state));
-    if (filter.hwid) (where.push('l.hwid = ?'), args.push(filter.hwid));
-    if (filter.issuedFrom) (where.push('l.issued_at >= ?'), args.push(filter.issuedFrom.getTime()));
-    if (filter.issuedTo) (where.push('l.issued_at <= ?'), args.push(filter.issuedTo.getTime()));
-    const rows = this.db
-      .prepare(`SELECT ${LICENSE_COLUMNS} FROM licenses l ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY l.id`)
-      .all(...args) as LicenseRow[];
-    return rows.map(toLicense);
+    const { sql, args } = licenseQuery(filter, LICENSE_COLUMNS, '');
+    return (this.db.prepare(sql).all(...args) as LicenseRow[]).map(toLicense);
+  }
+
+  countLicenses(filter: LicenseFilter = {}): number {
+    const { sql, args } = licenseQuery({ ...filter, limit: undefined, offset: undefined }, 'count(*) AS n', '');
+    return (this.db.prepare(sql).get(...args) as { n: number }).n;
+  }
+
+  /** Licenses with the Key Pack ID of their pack (lsreport). */
+  reportRows(filter: LicenseFilter = {}): ReportRow[] {
+    const { sql, args } = licenseQuery(filter, `${LICENSE_COLUMNS}, coalesce(k.keypack_id, '') AS keypack_code`, 'LEFT JOIN keypacks k ON k.id = l.keypack');
+    return (this.db.prepare(sql).all(...args) as Array<LicenseRow & { keypack_code: string }>).map((r) => ({ license: toLicense(r), keypackId: r.keypack_code }));
   }
 
   // ---- revocation
@@ -328,20 +462,102 @@ export class LicenseStore {
 
   // ---- peers and events
 
-  peers(): Array<{ name: string; url: string }> {
-    return this.db.prepare('SELECT name, url FROM peers ORDER BY name').all() as Array<{ name: string; url: string }>;
+  peers(): Peer[] {
+    return this.db.prepare('SELECT name, url, certificate FROM peers ORDER BY name').all() as Peer[];
   }
 
-  setPeer(name: string, url: string | undefined): void {
-    if (url === undefined) this.db.prepare('DELETE FROM peers WHERE name = ?').run(name);
-    else this.db.prepare('INSERT INTO peers(name, url) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET url = excluded.url').run(name, url);
+  /** Adds, moves (a new URL forgets the pinned certificate) or removes (url undefined) a peer. */
+  setPeer(name: string, url: string | undefined, certificate: string | null = null): void {
+    if (url === undefined) {
+      this.db.prepare('DELETE FROM peers WHERE name = ?').run(name);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO peers(name, url, certificate) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET
+           certificate = CASE WHEN peers.url = excluded.url THEN coalesce(excluded.certificate, peers.certificate) ELSE excluded.certificate END,
+           url = excluded.url`,
+      )
+      .run(name, url, certificate);
+  }
+
+  pinPeer(name: string, certificate: string): void {
+    this.db.prepare('UPDATE peers SET certificate = ? WHERE name = ? AND certificate IS NULL').run(certificate, name);
+  }
+
+  // ---- enrolment of terminal servers
+
+  insertEnrolmentToken(tokenHash: string, name: string, createdAt: Date, expiresAt: Date): void {
+    this.db.prepare('INSERT INTO enrolment_tokens(token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?)').run(tokenHash, name, createdAt.getTime(), expiresAt.getTime());
+  }
+
+  /** An unused, unexpired enrolment token: the name it was made for. */
+  enrolmentToken(tokenHash: string, now: Date): { name: string } | undefined {
+    return this.db.prepare('SELECT name FROM enrolment_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?').get(tokenHash, now.getTime()) as
+      | { name: string }
+      | undefined;
+  }
+
+  /** Marks a token used if it is unused and unexpired; returns the name it was made for, or undefined. */
+  useEnrolmentToken(tokenHash: string, usedBy: string, now: Date): { name: string } | undefined {
+    const row = this.db
+      .prepare('SELECT name FROM enrolment_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?')
+      .get(tokenHash, now.getTime()) as { name: string } | undefined;
+    if (!row) return undefined;
+    this.db.prepare('UPDATE enrolment_tokens SET used_at = ?, used_by = ? WHERE token_hash = ?').run(now.getTime(), usedBy, tokenHash);
+    return row;
+  }
+
+  enrolmentTokens(): Array<{ name: string; createdAt: Date; expiresAt: Date; usedAt: Date | null; usedBy: string | null }> {
+    const rows = this.db.prepare('SELECT name, created_at, expires_at, used_at, used_by FROM enrolment_tokens ORDER BY created_at').all() as Array<{
+      name: string;
+      created_at: number;
+      expires_at: number;
+      used_at: number | null;
+      used_by: string | null;
+    }>;
+    return rows.map((r) => ({
+      name: r.name,
+      createdAt: new Date(r.created_at),
+      expiresAt: new Date(r.expires_at),
+      usedAt: r.used_at === null ? null : new Date(r.used_at),
+      usedBy: r.used_by,
+    }));
+  }
+
+  /** Enrols (or re-enrols, replacing its certificate) a terminal server. */
+  upsertTerminalServer(ts: { name: string; publicKey: Buffer; tlsFingerprint: string; enrolledAt: Date }): void {
+    this.db
+      .prepare(
+        `INSERT INTO terminal_servers(name, public_key, tls_fingerprint, enrolled_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET public_key = excluded.public_key, tls_fingerprint = excluded.tls_fingerprint,
+           enrolled_at = excluded.enrolled_at, last_seen_at = NULL`,
+      )
+      .run(ts.name, ts.publicKey, ts.tlsFingerprint, ts.enrolledAt.getTime());
+  }
+
+  terminalServerByFingerprint(fingerprint: string): EnrolledTerminalServer | undefined {
+    const row = this.db.prepare('SELECT * FROM terminal_servers WHERE tls_fingerprint = ?').get(fingerprint) as TerminalServerRow | undefined;
+    return row && toTerminalServer(row);
+  }
+
+  terminalServers(): EnrolledTerminalServer[] {
+    return (this.db.prepare('SELECT * FROM terminal_servers ORDER BY name').all() as TerminalServerRow[]).map(toTerminalServer);
+  }
+
+  removeTerminalServer(name: string): boolean {
+    return this.db.prepare('DELETE FROM terminal_servers WHERE name = ?').run(name).changes === 1;
+  }
+
+  touchTerminalServer(name: string, at: Date): void {
+    this.db.prepare('UPDATE terminal_servers SET last_seen_at = ? WHERE name = ?').run(at.getTime(), name);
   }
 
   insertEvent(at: Date, eventId: number, level: string, message: string): void {
     this.db.prepare('INSERT INTO events(at, event_id, level, message) VALUES (?, ?, ?, ?)').run(at.getTime(), eventId, level, message);
   }
 
-  events(limit = 1000): Array<{ at: Date; eventId: number; level: string; message: string }> {
+  events(limit = 1000): StoredEvent[] {
     const rows = this.db
       .prepare('SELECT at, event_id, level, message FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id')
       .all(limit) as Array<{ at: number; event_id: number; level: string; message: string }>;
