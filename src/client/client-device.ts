@@ -16,7 +16,7 @@ import { resolveHardwareId, type HardwareIdMode } from './hardware-id.js';
 import { summarizeLicense, type LicenseSummary } from './license-summary.js';
 import { RegistryFile } from './registry-file.js';
 import { RegistryLicenseStore } from './registry-license-store.js';
-import { runClientTransport, type TransportResult } from './transport.js';
+import { runClientTransport, type TransportOptions, type TransportResult } from './transport.js';
 
 /** `rdp`: no RDP_NEG_REQ, Standard RDP Security; `tls`: TLS required; `negotiate`: offer TLS, take what the server picks. */
 export type SecurityChoice = 'rdp' | 'tls' | 'negotiate';
@@ -51,6 +51,8 @@ export interface ClientDeviceOptions {
   timeoutMs?: number;
   /** One line per protocol step (--verbose). */
   trace?: (line: string) => void;
+  /** Fault injection: see TransportOptions.tamper. */
+  tamper?: TransportOptions['tamper'];
 }
 
 export type ClientOutcomeKind = ClientOutcome['kind'] | 'failed';
@@ -160,6 +162,7 @@ export class ClientDevice {
         ...(o.clock ? { clock: o.clock } : {}),
         ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
         ...(o.trace ? { trace: o.trace } : {}),
+        ...(o.tamper ? { tamper: o.tamper } : {}),
       },
     );
     return this.result(`${host.includes(':') ? `[${host}]` : host}:${port}`, transport, licensing, store, hw);

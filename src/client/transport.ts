@@ -32,6 +32,11 @@ export interface TransportOptions {
   clock?: Clock;
   /** Called with a line for each step, for --verbose output. */
   trace?: (line: string) => void;
+  /**
+   * Fault injection (robustness tests, conformance runs): called before the n-th PDU (from 0) is written. `data` replaces
+   * it (malformed, or cut short), `drop` closes the connection right after (or instead, without `data`).
+   */
+  tamper?: (index: number, what: string, data: Buffer) => { data?: Buffer; drop?: boolean } | undefined;
 }
 
 interface TransportFacts {
@@ -115,10 +120,20 @@ class ClientTransport {
     return `connection state ${this.connection.state}`;
   }
 
+  private written = 0;
+
   private write(data: Buffer, what: string): void {
     if (this.settled || !this.socket || this.socket.destroyed) return;
-    this.trace(`-> ${what} (${data.length} bytes)`);
-    this.socket.write(data);
+    const change = this.options.tamper?.(this.written++, what, data);
+    const out = change ? change.data : data;
+    if (out) {
+      this.trace(`-> ${what} (${out.length} bytes${change ? ', tampered' : ''})`);
+      this.socket.write(out);
+    }
+    if (change?.drop) {
+      this.socket.destroy();
+      this.end('failed', `dropped before ${what}`);
+    }
   }
 
   private handle(events: ClientEvent[]): void {
