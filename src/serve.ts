@@ -7,13 +7,15 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { RdpEncryptionMethod, SecurityPolicy } from '../protocol/rdp/index.js';
 import { SimulatedClock, systemClock, type Clock } from './clock.js';
-import { ClearinghouseCa } from './clearinghouse/certificate-authority.js';
-import { Clearinghouse } from './clearinghouse/clearinghouse.js';
+import type { Clearinghouse } from './clearinghouse/clearinghouse.js';
+import { ClearinghouseNode } from './clearinghouse/node.js';
 import { DataFolder } from './data-folder.js';
+import { startLicenseServerApi, type RunningLicenseServerApi } from './license-server/api.js';
 import type { LicenseServerOptions } from './license-server/license-server.js';
 import type { LocalLink } from './license-server/link.js';
 import { cryptoRandom, LicenseServerNode } from './license-server/node.js';
-import { FixedLicenseServer, TerminalServer } from './terminal-server/terminal-server.js';
+import { startTerminalServer } from './terminal-server/node.js';
+import type { TerminalServer } from './terminal-server/terminal-server.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -32,6 +34,9 @@ export interface ServeOptions {
   graceDays: number;
   holdSessions: boolean;
   accounts?: Map<string, string>;
+  /** Where the license server's HTTPS API listens (for rdplic admin and lsreport); undefined: no API. */
+  api?: { host: string; port: number };
+  internetConnector?: boolean;
   name: string;
   scope: string;
   log: (line: string) => void;
@@ -51,6 +56,7 @@ export const SERVE_DEFAULTS: Omit<ServeOptions, 'log'> = {
   holdSessions: false,
   name: 'RDPLIC',
   scope: 'WORKGROUP',
+  api: { host: '127.0.0.1', port: 0 },
 };
 
 export interface Serving {
@@ -60,6 +66,7 @@ export interface Serving {
   link: LocalLink;
   terminalServer: TerminalServer;
   clearinghouse: Clearinghouse;
+  api?: RunningLicenseServerApi;
   close(): Promise<void>;
 }
 
@@ -80,13 +87,7 @@ function firstStart(ls: LicenseServerNode, ch: Clearinghouse, cals: number, log:
 export async function startServe(o: ServeOptions): Promise<Serving> {
   const clock: Clock = o.clock === 'simulated' ? new SimulatedClock(o.clockStart ?? new Date()) : systemClock;
   const folder = new DataFolder(o.dataDir);
-  const chFolder = new DataFolder(join(folder.path, 'clearinghouse'));
-  const clearinghouse = new Clearinghouse(
-    chFolder.file('clearinghouse.sqlite'),
-    new ClearinghouseCa(chFolder.rsaKey('root.key').key),
-    clock,
-    Buffer.from(chFolder.secret('authorization.secret'), 'hex'),
-  );
+  const ch = new ClearinghouseNode({ dataDir: join(folder.path, 'clearinghouse'), clock });
   const licenseServer = new LicenseServerNode({
     dataDir: join(folder.path, 'license-server'),
     name: `${o.name}-LS`,
@@ -94,44 +95,49 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     clock,
     options: o.licenseServer,
   });
-  firstStart(licenseServer, clearinghouse, o.cals, o.log);
+  firstStart(licenseServer, ch.clearinghouse, o.cals, o.log);
+  const api = o.api ? await startLicenseServerApi(licenseServer, { ...o.api }) : undefined;
+  if (api) {
+    new DataFolder(licenseServer.folder.path).writeJson('endpoint.json', { name: licenseServer.server.name, url: api.url });
+    o.log(`license server ${licenseServer.server.name} API on ${api.url} (rdplic admin --data ${licenseServer.folder.path} ...)`);
+  }
   const link = licenseServer.localLink();
-  const terminalServer = new TerminalServer(
-    {
-      name: o.name,
-      dataDir: join(folder.path, 'terminal-server'),
-      security: o.security,
-      encryptionMethod: o.encryptionMethod,
-      certificate: o.certificate,
-      licensePolicy: o.licensePolicy,
-      product: { major: 5, minor: 0 },
-      graceDays: o.graceDays,
-      renewalWindowDays: licenseServer.server.options.renewalWindowDays,
-      holdSessions: o.holdSessions,
-      accounts: o.accounts,
-      perUser: false,
-      internetUserAccountOk: true,
-      limits: { idleMs: 30_000, licensingMs: 60_000, maxPduSize: 16_384 },
-    },
+  const running = await startTerminalServer({
+    name: o.name,
+    dataDir: join(folder.path, 'terminal-server'),
+    host: o.host,
+    port: o.port,
+    security: o.security,
+    encryptionMethod: o.encryptionMethod,
+    certificate: o.certificate,
+    licensePolicy: o.licensePolicy,
+    product: { major: 5, minor: 0 },
+    graceDays: o.graceDays,
+    renewalWindowDays: licenseServer.server.options.renewalWindowDays,
+    holdSessions: o.holdSessions,
+    accounts: o.accounts,
+    perUser: false,
+    internetUserAccountOk: true,
+    internetConnector: o.internetConnector,
     clock,
-    cryptoRandom,
-    new FixedLicenseServer(link),
-    o.log,
-  );
-  await terminalServer.connectLicenseServer();
-  const address = await terminalServer.listen(o.host, o.port);
-  o.log(`listening on ${address.address}:${address.port} (security ${o.security}, certificate ${o.certificate}, license policy ${o.licensePolicy}, clock ${o.clock})`);
+    random: cryptoRandom,
+    licenseServers: { kind: 'fixed', link },
+    log: o.log,
+  });
+  if (clock instanceof SimulatedClock) o.log(`simulated clock at ${clock.now().toISOString()} (rdplic admin --data ${licenseServer.folder.path} clock advance 30d)`);
   return {
-    address,
+    address: running.address,
     clock,
     licenseServer,
     link,
-    terminalServer,
-    clearinghouse,
+    terminalServer: running.terminalServer,
+    clearinghouse: ch.clearinghouse,
+    api,
     async close() {
-      await terminalServer.close();
+      await running.close();
+      await api?.close();
       licenseServer.close();
-      clearinghouse.close();
+      ch.close();
     },
   };
 }

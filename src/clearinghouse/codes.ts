@@ -32,11 +32,21 @@ function check(payload: Uint8Array, bytes: number, domain: string): Buffer {
   return createHash('sha256').update(domain).update(payload).digest().subarray(0, bytes);
 }
 
-function sealed(payload: Buffer, size: number, checkBytes: number, domain: string): Buffer {
-  return Buffer.concat([payload, check(payload, checkBytes, domain)]).subarray(0, size);
+/**
+ * Codes are whitened (XOR with a fixed mask of their kind) so that small numbers do not show as runs of "B": the mask
+ * hides nothing, it only makes codes look like the random strings people expect and tell apart.
+ */
+function whiten(bytes: Buffer, domain: string): Buffer {
+  const mask = createHash('sha256').update(`rdp-licensing code mask ${domain}`).digest();
+  return Buffer.from(bytes.map((b, i) => b ^ mask[i % mask.length]!));
 }
 
-function opened(bytes: Buffer, checkBytes: number, domain: string, what: string): Buffer {
+function sealed(payload: Buffer, size: number, checkBytes: number, domain: string): Buffer {
+  return whiten(Buffer.concat([payload, check(payload, checkBytes, domain)]).subarray(0, size), domain);
+}
+
+function opened(received: Buffer, checkBytes: number, domain: string, what: string): Buffer {
+  const bytes = whiten(received, domain);
   const payload = bytes.subarray(0, bytes.length - checkBytes);
   if (!check(payload, checkBytes, domain).equals(bytes.subarray(bytes.length - checkBytes))) {
     throw new CodeError(`${what} is not valid: check it for typing mistakes`);

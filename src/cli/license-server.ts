@@ -28,6 +28,9 @@ const USAGE = `Usage: rdplic license-server [options]
   --peer NAME=URL               a peer license server (repeatable; remembered)
   --post-logon-issuance on|off  CAL only after a logon validated the device's temporary license (default on)
   --built-in on|off             built-in pool for Windows 2000 Professional and later (default on)
+  --open-enrolment on|off       terminal servers may enrol without a token, as a Windows license server answers any
+                                terminal server unless the "License server security group" policy is on (default off;
+                                remembered)
   --directory FILE              publish this server in a directory file (for lsreport and tools; or RDPLIC_DIRECTORY)
   --log                         one line per API request on stderr`;
 
@@ -43,6 +46,7 @@ const SPEC = {
   peer: 'list',
   'post-logon-issuance': 'string',
   'built-in': 'string',
+  'open-enrolment': 'string',
   directory: 'string',
   log: 'boolean',
 } as const;
@@ -111,6 +115,8 @@ export const licenseServerCommand: Command = {
       options: { ...(postLogonIssuance === undefined ? {} : { postLogonIssuance }), ...(builtInPool === undefined ? {} : { builtInPool }) },
     });
     node.store.setSetting('name', name);
+    const openEnrolment = onOff(v['open-enrolment'], 'open-enrolment');
+    if (openEnrolment !== undefined) node.store.setSetting('open_enrolment', openEnrolment ? 'on' : 'off');
     node.store.setSetting('scope', node.keys.scope);
     const log = o.flags.log ? (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) : undefined;
     let api;

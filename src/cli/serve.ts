@@ -25,6 +25,9 @@ Runs a clearinghouse, a license server and a terminal server in one process. Poi
   --hold-sessions             keep connections open after licensing until the client leaves
   --accounts FILE             user:password lines for the emulated logon (default: any non-empty password)
   --name NAME                 terminal server name (default ${SERVE_DEFAULTS.name}; the license server is NAME-LS)
+  --api HOST:PORT|off         the license server's HTTPS API, for rdplic admin and lsreport (default 127.0.0.1:0,
+                              a free port; "rdplic admin --data DIR/license-server" finds it)
+  --internet-connector        Internet Connector mode: up to 200 connections as TSInternetUser, no CALs
 
 Stops cleanly on SIGINT and SIGTERM.`;
 
@@ -82,6 +85,8 @@ export const serveCommand: Command = {
         'hold-sessions': { type: 'boolean' },
         accounts: { type: 'string' },
         name: { type: 'string' },
+        api: { type: 'string' },
+        'internet-connector': { type: 'boolean' },
       },
       strict: true,
     });
@@ -102,6 +107,8 @@ export const serveCommand: Command = {
       holdSessions: values['hold-sessions'] ?? false,
       accounts: values.accounts ? readAccounts(values.accounts) : undefined,
       name: values.name ?? SERVE_DEFAULTS.name,
+      api: values.api === 'off' ? undefined : values.api ? parseListen(values.api) : SERVE_DEFAULTS.api,
+      internetConnector: values['internet-connector'] ?? false,
       licenseServer: {
         postLogonIssuance: oneOf('issuance', values.issuance, ['post-logon', 'immediate'], 'post-logon') === 'post-logon',
         builtInPool: oneOf('built-in', values['built-in'], ['on', 'off'], 'on') === 'on',

@@ -103,11 +103,11 @@ export interface HttpsIdentity {
 }
 
 /** The HTTPS key (https.key, 0600) and certificate (https.crt) of a role's data folder, made on first start. */
-export function httpsIdentity(folder: DataFolder, commonName: string, role: string): HttpsIdentity {
-  const keyPem = folder.rsaKey('https.key').pem;
-  if (!folder.has('https.crt')) folder.write('https.crt', selfSignedTlsCertificate(keyPem, commonName, role));
-  const certificatePem = folder.read('https.crt').toString('utf8');
+export function httpsIdentity(folder: DataFolder, commonName: string, role: string, files = 'https'): HttpsIdentity {
+  const keyPem = folder.rsaKey(`${files}.key`).pem;
+  if (!folder.has(`${files}.crt`)) folder.write(`${files}.crt`, selfSignedTlsCertificate(keyPem, commonName, role));
+  const certificatePem = folder.read(`${files}.crt`).toString('utf8');
   const cert = new X509Certificate(certificatePem);
-  if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new Error(`${folder.file('https.crt')} does not match ${folder.file('https.key')}`);
+  if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new Error(`${folder.file(`${files}.crt`)} does not match ${folder.file(`${files}.key`)}`);
   return { keyPem, certificatePem, fingerprint: fingerprint(cert) };
 }

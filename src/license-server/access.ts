@@ -67,8 +67,20 @@ export class LicenseServerAccess {
     return { token: `${TOKEN_PREFIX}.${secret}.${this.node.https.fingerprint.slice(0, 32)}`, name, expiresAt };
   }
 
-  /** Uses a token once: issues the terminal server's TLS client certificate and its RDP certificate, records it. */
+  /**
+   * Whether terminal servers may enrol without a token: the default of Windows, where a license server answers any
+   * terminal server unless the "License server security group" policy is on (RD-LICENSING.md §1.7). Off by default here.
+   */
+  get openEnrolment(): boolean {
+    return this.node.store.getSetting('open_enrolment') === 'on';
+  }
+
+  /** Uses a token once (or none, with open enrolment): issues the TS's TLS client certificate and RDP certificate, records it. */
   enrol(req: { token: string; name: string; publicKey: Buffer; tlsPublicKey: Buffer }): Enrolment {
+    if (req.token === '') {
+      if (!this.openEnrolment) throw new HttpError(401, 'an enrolment token is needed: this license server admits only the terminal servers its administrator enrols');
+      return this.issueEnrolment(req, () => undefined);
+    }
     let parsed;
     try {
       parsed = parseEnrolmentToken(req.token);
@@ -85,6 +97,13 @@ export class LicenseServerAccess {
     const token = store.enrolmentToken(tokenHash, new Date());
     if (!token) throw new HttpError(401, 'the enrolment token is not valid: unknown, expired or used already');
     if (token.name !== '' && token.name !== req.name) throw new HttpError(403, `this enrolment token is for terminal server "${token.name}"`);
+    return this.issueEnrolment(req, () => {
+      if (!store.useEnrolmentToken(tokenHash, req.name, new Date())) throw new HttpError(401, 'the enrolment token was used meanwhile');
+    });
+  }
+
+  private issueEnrolment(req: { name: string; publicKey: Buffer; tlsPublicKey: Buffer }, useToken: () => void): Enrolment {
+    const store = this.node.store;
     let tlsCertificate: string;
     let terminalServerCertificate: Buffer;
     try {
@@ -94,7 +113,7 @@ export class LicenseServerAccess {
       throw new HttpError(400, `the public key is not an RSA SubjectPublicKeyInfo: ${(e as Error).message}`);
     }
     store.transaction(() => {
-      if (!store.useEnrolmentToken(tokenHash, req.name, new Date())) throw new HttpError(401, 'the enrolment token was used meanwhile');
+      useToken();
       store.upsertTerminalServer({ name: req.name, publicKey: req.publicKey, tlsFingerprint: fingerprint(tlsCertificate), enrolledAt: new Date() });
     });
     return { name: req.name, tlsCertificate, serverCertificate: this.node.https.certificatePem, terminalServerCertificate };

@@ -69,7 +69,7 @@ function openRoutes({ node, access }: LicenseServerApiContext): Route[] {
       handler: ({ body }) => {
         const o = only(obj(body), ['token', 'name', 'publicKey', 'tlsPublicKey']);
         const name = str(o, 'name', { pattern: NAME_PATTERN, what: 'a machine name (letters, digits, . _ -, at most 64)' });
-        const e = access.enrol({ token: str(o, 'token', { max: 128 }), name, publicKey: publicKeyOf(o, 'publicKey'), tlsPublicKey: publicKeyOf(o, 'tlsPublicKey') });
+        const e = access.enrol({ token: str(o, 'token', { max: 128, optional: true }), name, publicKey: publicKeyOf(o, 'publicKey'), tlsPublicKey: publicKeyOf(o, 'tlsPublicKey') });
         return { ...e, terminalServerCertificate: e.terminalServerCertificate.toString('base64') };
       },
     },

@@ -76,12 +76,13 @@ export class HttpsLink implements LicenseServerLink {
    * RSA-2048 key is made for TLS unless `tlsKeyPem` is given. The server is checked against the fingerprint the token
    * carries before anything is sent.
    */
-  static async enrol(url: string, token: string, ts: { name: string; publicKeyDer: Buffer; tlsKeyPem?: string; timeoutMs?: number }): Promise<HttpsLinkCredentials> {
-    const { fingerprintPrefix } = parseEnrolmentToken(token);
+  static async enrol(url: string, token: string | undefined, ts: { name: string; publicKeyDer: Buffer; tlsKeyPem?: string; timeoutMs?: number }): Promise<HttpsLinkCredentials> {
+    // Without a token (open enrolment) the server is trusted on first contact and pinned from then on.
+    const fingerprintPrefix = token === undefined ? '' : parseEnrolmentToken(token).fingerprintPrefix;
     const tlsKey = ts.tlsKeyPem ?? (generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
     const client = new JsonClient({ url, verifyServer: (cert) => fingerprint(cert).startsWith(fingerprintPrefix), timeoutMs: ts.timeoutMs });
     const r = await client.post<{ name: string; tlsCertificate: string; serverCertificate: string; terminalServerCertificate: string }>('/api/v1/enrol', {
-      token,
+      ...(token === undefined ? {} : { token }),
       name: ts.name,
       publicKey: ts.publicKeyDer.toString('base64'),
       tlsPublicKey: publicKeyDerOfPem(tlsKey).toString('base64'),

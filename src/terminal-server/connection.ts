@@ -138,7 +138,7 @@ export class RdpConnection {
     const tls = new TLSSocket(leftover.length > 0 ? prepend(raw, leftover) : raw, {
       isServer: true,
       key: this.ts.tls.keyPem,
-      cert: this.ts.tls.certPem,
+      cert: this.ts.tls.certificatePem,
     });
     this.socket = tls;
     this.attach(tls);

@@ -1,3 +1,4 @@
+import { EVENT_NO_LICENSE_SERVER } from '../discovery/events.js';
 import type { EventDefinition } from '../event-log.js';
 
 /** Terminal-server licensing events (source TermService) with the seed's ids and texts ("System Logs and the Event Viewer"). */
@@ -20,11 +21,8 @@ export const TS_EVENTS = {
     level: 'warning',
     text: 'The terminal services licensing grace period is about to expire on %1 and the service has not registered with a license server.  A terminal services license server is required for continuous operation.  A terminal server can operate without a license server for %2 days after initial start up.',
   },
-  NO_LICENSE_SERVER: {
-    id: 1010,
-    level: 'error',
-    text: 'The terminal services could not locate a license server. Confirm that all license servers on the network are registered in WINS\\DNS, accepting network requests, and the Terminal Services Licensing Service is running.',
-  },
+  /** Logged by discovery (src/discovery), which finds the license servers. */
+  NO_LICENSE_SERVER: EVENT_NO_LICENSE_SERVER,
   TEMPORARY_EXPIRED: {
     id: 1011,
     level: 'error',

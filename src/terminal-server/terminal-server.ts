@@ -16,7 +16,7 @@ import { EventLog } from '../event-log.js';
 import { publicKeyDer } from '../license-server/identity.js';
 import type { LicenseServerLink } from '../license-server/link.js';
 import type { ProductVersion } from '../license-server/types.js';
-import { tlsIdentity, type TlsIdentity } from '../tls-certificate.js';
+import { httpsIdentity, type HttpsIdentity } from '../http/tls-certificates.js';
 import { RdpConnection, type ConnectionLimits } from './connection.js';
 import { TS_EVENTS } from './events.js';
 import { GracePeriod, type GraceState } from './grace-period.js';
@@ -96,7 +96,8 @@ interface StoredState {
 export class TerminalServer {
   readonly events: EventLog;
   readonly key: RsaPrivateKey;
-  readonly tls: TlsIdentity;
+  /** The certificate of RDP over TLS: made on first start (tls.key 0600, tls.crt), kept in the data folder. */
+  readonly tls: HttpsIdentity;
   readonly grace: GracePeriod;
   readonly certificates: { proprietary: Buffer; licensing: Buffer };
   readonly licensingContext: LicensingContext;
@@ -115,12 +116,14 @@ export class TerminalServer {
     readonly random: RandomSource,
     readonly source: LicenseServerSource,
     readonly log: (line: string) => void,
+    /** Its event log (source TermService); made here unless discovery, which logs 1010 into it, needs it first. */
+    events: EventLog = new EventLog('TermService', () => clock.now()),
   ) {
     this.folder = new DataFolder(options.dataDir);
-    this.events = new EventLog('TermService', () => clock.now());
+    this.events = events;
     this.events.addSink({ write: (e) => log(`event ${e.eventId} ${e.level}: ${e.message}`) });
     this.key = this.folder.rsaKey('terminal-server.key').key;
-    this.tls = tlsIdentity(this.folder, 'tls', options.name);
+    this.tls = httpsIdentity(this.folder, options.name, 'terminal server', 'tls');
     this.state = this.folder.readJson<StoredState>('terminal-server.json') ?? {};
     this.trusted = (this.state.trusted ?? []).map((c) => Buffer.from(c, 'base64'));
     this.internetConnector = this.state.internetConnector ?? null;
