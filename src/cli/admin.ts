@@ -1,7 +1,7 @@
 /**
  * rdplic admin: the Terminal Services Licensing tool of the seed ("Activating the License server, Installing licenses,
  * Viewing license issuance and availability details, de-activating") for a license server reached over its HTTPS API.
- * Also holds the small option parser and table printer the other license-server commands share.
+ * Also holds the table printer the other license-server commands share.
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../data-folder.js';
@@ -9,64 +9,8 @@ import { ApiError } from '../http/json-client.js';
 import { AdminClient, type AccessOptions, type LicenseQuery, type StatusJson } from '../license-server/admin-client.js';
 import type { KeyPackJson, LicenseJson } from '../license-server/json-codec.js';
 import type { Command } from './rdplic.js';
+import { parseOptions, wholeNumber, type OptionKind, type ParsedOptions } from './options.js';
 import { UsageError } from './usage.js';
-
-// ---------------------------------------------------------------- options
-
-export type OptionKind = 'string' | 'boolean' | 'list';
-
-export interface ParsedOptions {
-  values: Record<string, string | undefined>;
-  flags: Record<string, boolean>;
-  lists: Record<string, string[]>;
-  positional: string[];
-}
-
-/** Parses `--name value`, `--name=value`, boolean `--flag`, repeatable list options; anything else is positional. */
-export function parseOptions(argv: string[], spec: Record<string, OptionKind>): ParsedOptions {
-  const out: ParsedOptions = { values: {}, flags: {}, lists: {}, positional: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--') || a === '--') {
-      out.positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    const kind = spec[name];
-    if (!kind) throw new UsageError(`unknown option --${name}`);
-    if (kind === 'boolean') {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
-      out.flags[name] = true;
-      continue;
-    }
-    const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-    if (kind === 'list') (out.lists[name] ??= []).push(value);
-    else out.values[name] = value;
-  }
-  return out;
-}
-
-export function onOff(value: string | undefined, name: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'on') return true;
-  if (value === 'off') return false;
-  throw new UsageError(`--${name} is on or off, not "${value}"`);
-}
-
-export function wholeNumber(value: string | undefined, name: string, min = 1, max = 65535): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} must be a whole number in ${min}..${max}`);
-  return Number(value);
-}
-
-/** `host:port` → parts; only a host and a port, the port 0..65535. */
-export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`--listen is host:port (e.g. 127.0.0.1:4443), not "${text}"`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-}
 
 // ---------------------------------------------------------------- output
 

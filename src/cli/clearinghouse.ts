@@ -14,7 +14,8 @@ import { CodeError, KEYPACK_KINDS, PROGRAMS, parseProductVersion, type KeyPackKi
 import { ClearinghouseNode } from '../clearinghouse/node.js';
 import { HttpError } from '../http/json-server.js';
 import { adminHttp, resolveServer, type Endpoint } from '../license-server/admin-client.js';
-import { accessOptions, apiErrorLine, installSourceFromOptions, parseListen, parseOptions, table, wholeNumber, type ParsedOptions } from './admin.js';
+import { accessOptions, apiErrorLine, installSourceFromOptions, table } from './admin.js';
+import { parseListen, parseOptions, wholeNumber, type ParsedOptions } from './options.js';
 import type { Command } from './rdplic.js';
 import { UsageError } from './usage.js';
 

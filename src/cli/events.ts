@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AdminClient } from '../license-server/admin-client.js';
 import { LS_EVENT_CATALOG } from '../license-server/events.js';
-import { accessOptions, eventsText, parseOptions, table, wholeNumber } from './admin.js';
+import { accessOptions, eventsText, table } from './admin.js';
+import { parseOptions, wholeNumber } from './options.js';
 import type { Command } from './rdplic.js';
 import { UsageError } from './usage.js';
 

@@ -11,7 +11,7 @@ import { DataFolder } from '../data-folder.js';
 import { publishInDirectory, type Endpoint } from '../license-server/admin-client.js';
 import { startLicenseServerApi } from '../license-server/api.js';
 import { LicenseServerNode } from '../license-server/node.js';
-import { onOff, parseListen, parseOptions } from './admin.js';
+import { onOff, parseListen, parseOptions } from './options.js';
 import type { Command } from './rdplic.js';
 import { UsageError } from './usage.js';
 

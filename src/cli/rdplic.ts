@@ -18,6 +18,7 @@ export function register(name: string, load: () => Promise<Command>): void {
 }
 
 register('serve', async () => (await import('./serve.js')).serveCommand);
+register('terminal-server', async () => (await import('./terminal-server.js')).terminalServerCommand);
 register('decode', async () => (await import('./decode.js')).decodeCommand);
 register('inspect', async () => (await import('./inspect.js')).inspectCommand);
 register('license-server', async () => (await import('./license-server.js')).licenseServerCommand);
