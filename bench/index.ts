@@ -5,7 +5,7 @@
  */
 import { printTable, type Benchmark } from './harness.js';
 
-const MODULES: string[] = ['./license-server.bench.js'];
+const MODULES: string[] = ['./protocol.bench.js', './license-server.bench.js'];
 
 async function main(): Promise<void> {
   const filter = process.argv[2]?.toLowerCase();
