@@ -1,5 +1,4 @@
 import { encodeWith, type Reader, type Writer } from '../wire/index.js';
-import { CLIENT_HARDWARE_ID_LENGTH } from './constants.js';
 import { decodeAll } from './util.js';
 
 /**

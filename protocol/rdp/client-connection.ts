@@ -26,7 +26,8 @@ import {
 import { encodeSecurityExchange } from './security/security-exchange.js';
 import { decodeSecurityHeader, encodeSecurityHeader, type SecurityHeader } from './security/security-header.js';
 import { deriveSessionKeys } from './security/session-keys.js';
-import { DEFAULT_MAX_PDU_SIZE, extractTpktFrames, wrapTpkt } from './tpkt.js';
+import { refuse, TpktEndpoint } from './tpkt-endpoint.js';
+import { DEFAULT_MAX_PDU_SIZE, wrapTpkt } from './tpkt.js';
 import { LICENSE_PREAMBLE_SIZE } from './licensing-frame.js';
 import { decodeX224ConnectionConfirm } from './x224/connection-confirm.js';
 import { encodeX224ConnectionRequest } from './x224/connection-request.js';
@@ -94,19 +95,12 @@ export type ClientEvent =
 
 const DEFAULT_INFO_FLAGS = INFO_MOUSE | INFO_DISABLECTRLALTDEL | INFO_UNICODE | INFO_MAXIMIZESHELL | INFO_ENABLEWINDOWSKEY | INFO_LOGONNOTIFY;
 
-function refuse(field: string, message: string, offset = 0): DecodeError {
-  return new DecodeError('INVALID_VALUE', field, offset, message);
-}
-
 /**
  * The client side of the RDP connection sequence up to licensing, sans-IO: `start()`, then `receive()` what the
  * server sends (and `tlsEstablished()` after a `startTls` event); licensing messages come out as `licensingPdu`
  * events and go back with `sendLicensing`. `receive` never throws.
  */
-export class ClientConnection {
-  private stateValue: ClientState = 'initial';
-  private pending: Buffer = Buffer.alloc(0);
-  private readonly maxPduSize: number;
+export class ClientConnection extends TpktEndpoint<ClientState, ClientEvent> {
   private requested: number | null;
   private selected = PROTOCOL_RDP;
   private serverDataValue: ServerData | undefined;
@@ -118,10 +112,9 @@ export class ClientConnection {
   private publicKey: RsaPublicKey | undefined;
   private encryptStream: RdpCipherStream | undefined;
   private decryptStream: RdpCipherStream | undefined;
-  private switchToTls = false;
 
   constructor(private readonly options: ClientConnectionOptions) {
-    this.maxPduSize = options.maxPduSize ?? DEFAULT_MAX_PDU_SIZE;
+    super('initial', options.maxPduSize ?? DEFAULT_MAX_PDU_SIZE);
     this.requested = options.requestedProtocols === undefined ? PROTOCOL_SSL : options.requestedProtocols;
   }
 
@@ -161,36 +154,6 @@ export class ClientConnection {
     return [this.connectInitial()];
   }
 
-  receive(data: Uint8Array): ClientEvent[] {
-    const events: ClientEvent[] = [];
-    if (this.stateValue === 'closed') {
-      if (data.length > 0) events.push({ type: 'ignored', reason: `${data.length} bytes after the connection closed` });
-      return events;
-    }
-    try {
-      this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, data]) : Buffer.from(data);
-      while ((this.stateValue as string) !== 'closed') {
-        const { frames, consumed } = extractTpktFrames(this.pending, this.maxPduSize, 1);
-        if (frames.length === 0) break;
-        const frame = Buffer.from(frames[0]!);
-        this.pending = this.pending.subarray(consumed);
-        this.handleFrame(frame, events);
-        if (this.switchToTls) {
-          this.switchToTls = false;
-          events.push({ type: 'startTls', leftover: Buffer.from(this.pending) });
-          this.pending = Buffer.alloc(0);
-          break;
-        }
-      }
-    } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      events.push({ type: 'error', error, message: error.message, state: this.stateValue });
-      this.stateValue = 'closed';
-      this.pending = Buffer.alloc(0);
-    }
-    return events;
-  }
-
   /**
    * Frames a licensing message for the server: SDrq from the user channel to 1003 with `80 00 00 00`, or under Standard
    * RDP Security with `encrypt` (default options.encryptLicensing) SEC_LICENSE_PKT|SEC_ENCRYPT|SEC_LICENSE_ENCRYPT_CS
@@ -225,7 +188,7 @@ export class ClientConnection {
     return this.sendData({ flags: flags | SEC_ENCRYPT | (salted ? SEC_SECURE_CHECKSUM : 0), flagsHi: 0, dataSignature }, ciphertext);
   }
 
-  private handleFrame(frame: Buffer, events: ClientEvent[]): void {
+  protected handleFrame(frame: Buffer, events: ClientEvent[]): void {
     switch (this.stateValue) {
       case 'awaitingConnectionConfirm': return this.onConnectionConfirm(frame, events);
       case 'awaitingConnectResponse': return this.onConnectResponse(frame, events);

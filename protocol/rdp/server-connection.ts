@@ -22,7 +22,8 @@ import {
 import { decodeSecurityExchange } from './security/security-exchange.js';
 import { decodeSecurityHeader, encodeSecurityHeader, type SecurityHeader } from './security/security-header.js';
 import { deriveSessionKeys } from './security/session-keys.js';
-import { DEFAULT_MAX_PDU_SIZE, extractTpktFrames, wrapTpkt } from './tpkt.js';
+import { refuse, TpktEndpoint } from './tpkt-endpoint.js';
+import { DEFAULT_MAX_PDU_SIZE, wrapTpkt } from './tpkt.js';
 import { LICENSE_PREAMBLE_SIZE } from './licensing-frame.js';
 import { encodeX224ConnectionConfirm, SERVER_SRC_REF } from './x224/connection-confirm.js';
 import { decodeX224ConnectionRequest } from './x224/connection-request.js';
@@ -109,22 +110,14 @@ export type ServerEvent =
 /** The next user channel id is 1004 + the number of static channels (PEERS.md §4.5). */
 export const FIRST_STATIC_CHANNEL_ID = 1004;
 
-/** Input that is well-formed but not acceptable now: reported as a DecodeError naming the PDU. */
-function refuse(field: string, message: string, offset = 0): DecodeError {
-  return new DecodeError('INVALID_VALUE', field, offset, message);
-}
-
 /**
  * The server side of the RDP connection sequence up to and through licensing ([MS-RDPBCGR] 1.3.1.1), sans-IO:
  * feed received bytes to `receive`, act on the returned events, frame outgoing licensing messages with
  * `sendLicensing` and end with `disconnect`. `receive` never throws: bad input yields an `error` event and the
  * machine closes.
  */
-export class ServerConnection {
-  private stateValue: ServerState = 'awaitingConnectionRequest';
-  private pending: Buffer = Buffer.alloc(0);
+export class ServerConnection extends TpktEndpoint<ServerState, ServerEvent> {
   private readonly policy: SecurityPolicy;
-  private readonly maxPduSize: number;
   private readonly level: number;
   private cookie: string | undefined;
   private requestedProtocols: number | undefined;
@@ -138,11 +131,10 @@ export class ServerConnection {
   private encryptStream: RdpCipherStream | undefined;
   private clientLicenseEncryption = false;
   private info: TsInfoPacket | undefined;
-  private switchToTls = false;
 
   constructor(private readonly options: ServerConnectionOptions) {
+    super('awaitingConnectionRequest', options.maxPduSize ?? DEFAULT_MAX_PDU_SIZE);
     this.policy = options.security ?? 'negotiate';
-    this.maxPduSize = options.maxPduSize ?? DEFAULT_MAX_PDU_SIZE;
     this.level = options.encryptionLevel ?? ENCRYPTION_LEVEL_CLIENT_COMPATIBLE;
     if (this.level < 0 || this.level > 3) throw new RangeError('encryptionLevel must be 0..3 (FIPS is not supported)');
     if (options.encryptionMethod !== undefined && !isRc4Method(options.encryptionMethod)) throw new RangeError('encryptionMethod must be 40, 56 or 128-bit');
@@ -178,36 +170,6 @@ export class ServerConnection {
     return this.pending.length;
   }
 
-  receive(data: Uint8Array): ServerEvent[] {
-    const events: ServerEvent[] = [];
-    if (this.stateValue === 'closed') {
-      if (data.length > 0) events.push({ type: 'ignored', reason: `${data.length} bytes after the connection closed` });
-      return events;
-    }
-    try {
-      this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, data]) : Buffer.from(data);
-      while ((this.stateValue as string) !== 'closed') {
-        const { frames, consumed } = extractTpktFrames(this.pending, this.maxPduSize, 1);
-        if (frames.length === 0) break;
-        const frame = Buffer.from(frames[0]!);
-        this.pending = this.pending.subarray(consumed);
-        this.handleFrame(frame, events);
-        if (this.switchToTls) {
-          this.switchToTls = false;
-          events.push({ type: 'startTls', leftover: Buffer.from(this.pending) });
-          this.pending = Buffer.alloc(0);
-          break;
-        }
-      }
-    } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      events.push({ type: 'error', error, message: error.message, state: this.stateValue });
-      this.stateValue = 'closed';
-      this.pending = Buffer.alloc(0);
-    }
-    return events;
-  }
-
   /**
    * Frames a licensing message (from LICENSE_PREAMBLE) for the client: SDin 1002 → 1003 with the basic header
    * `80 00 00 00`, or, when `encrypt` (default: options.encryptLicensing) and the client allowed it under Standard RDP
@@ -241,7 +203,7 @@ export class ServerConnection {
     return x224DataFrame((w) => encodeMcsSendData(w, sd));
   }
 
-  private handleFrame(frame: Buffer, events: ServerEvent[]): void {
+  protected handleFrame(frame: Buffer, events: ServerEvent[]): void {
     switch (this.stateValue) {
       case 'awaitingConnectionRequest': return this.onConnectionRequest(frame, events);
       case 'awaitingConnectInitial': return this.onConnectInitial(frame, events);
