@@ -15,7 +15,7 @@ import { ClearinghouseNode } from '../clearinghouse/node.js';
 import { HttpError } from '../http/json-server.js';
 import { adminHttp, resolveServer, type Endpoint } from '../license-server/admin-client.js';
 import { accessOptions, apiErrorLine, installSourceFromOptions, table } from './admin.js';
-import { parseListen, parseOptions, wholeNumber, type ParsedOptions } from './options.js';
+import { parseListen, parseOptions, untilSignal, wholeNumber, type ParsedOptions } from './options.js';
 import type { Command } from './rdplic.js';
 import { UsageError } from './usage.js';
 
@@ -133,17 +133,9 @@ async function serve(o: ParsedOptions): Promise<number> {
   node.folder.writeJson('endpoint.json', { name: 'clearinghouse', url: api.url } satisfies Endpoint);
   process.stdout.write(`clearinghouse listening on ${api.url} (admin token in ${node.folder.file('admin.token')}; certificate ${node.folder.file('https.crt')})\n`);
   if (fresh) process.stdout.write(`admin token (shown once): ${node.adminToken}\n`);
-  return new Promise<number>((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void api.close().then(() => {
-        node.close();
-        done(0);
-      });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+  return untilSignal(async () => {
+    await api.close();
+    node.close();
   });
 }
 

@@ -50,7 +50,9 @@ Connect options:
                             how the HWID is made when the registry has none: random (default, as Windows),
                             machine (derived from --machine, stable), rotate (new on every connection),
                             HEX (exactly these 20 bytes, stored)
-  --timeout SECONDS         time limit of the connection (default 30)
+  --timeout SECONDS         time limit of connecting and licensing (default 30)
+  --hold SECONDS            after licensing, keep the session open this long before disconnecting (SIGINT or
+                            SIGTERM ends the hold early; the server may end it first)
   --recreate-registry       if FILE is corrupt, keep it as FILE.corrupt and start a new registry
   --json                    print one JSON object (schema rdplic-client/1)
   --verbose                 print each protocol step on stderr
@@ -142,7 +144,7 @@ function registryError(e: unknown): never {
 
 async function connect(argv: string[]): Promise<number> {
   const { values, flags } = parseOptions(argv, {
-    values: ['connect', 'registry', 'user', 'machine', 'domain', 'logon', 'password', 'platform-id', 'security', 'hwid', 'timeout'],
+    values: ['connect', 'registry', 'user', 'machine', 'domain', 'logon', 'password', 'platform-id', 'security', 'hwid', 'timeout', 'hold'],
     flags: ['json', 'verbose', 'recreate-registry'],
   });
   let target: { host: string; port: number };
@@ -156,10 +158,13 @@ async function connect(argv: string[]): Promise<number> {
   if (logon === 'fail' && values.has('password')) throw new UsageError('--password and --logon fail contradict each other');
   const timeout = values.has('timeout') ? Number(values.get('timeout')) : 30;
   if (!(timeout > 0 && timeout <= 3600)) throw new UsageError(`--timeout must be a number of seconds (0 < t <= 3600), not "${values.get('timeout')}"`);
+  const holdSeconds = values.has('hold') ? Number(values.get('hold')) : undefined;
+  if (holdSeconds !== undefined && !(holdSeconds >= 0 && holdSeconds <= 86_400)) throw new UsageError(`--hold must be a number of seconds (0 to 86400), not "${values.get('hold')}"`);
   const platformId = hex32('platform-id', values.get('platform-id'));
   const machine = values.get('machine') ?? defaultMachine();
   if (machine === '') throw new UsageError('--machine cannot be empty');
   const json = flags.has('json');
+  const hold = holdSeconds === undefined ? undefined : holdFor(holdSeconds, flags.has('verbose'));
   const device = new ClientDevice({
     registry,
     recreateRegistry: flags.has('recreate-registry'),
@@ -171,11 +176,32 @@ async function connect(argv: string[]): Promise<number> {
     hwid: hwidMode(values.get('hwid')),
     security: oneOf<SecurityChoice>('security', values.get('security'), ['rdp', 'tls', 'negotiate'], 'negotiate'),
     timeoutMs: timeout * 1000,
+    ...(hold ? { hold: hold.promise } : {}),
     ...(flags.has('verbose') ? { trace: (line: string) => process.stderr.write(`  ${line}\n`) } : {}),
   });
-  const result = await device.connect(target.host, target.port).catch(registryError);
+  const result = await device.connect(target.host, target.port).catch(registryError).finally(() => hold?.cancel());
   print(json, result, formatConnectResult(result));
   return result.exitCode;
+}
+
+/** A hold of `seconds` (real time: how long a person keeps the session, not a protocol timer), ended early by SIGINT or SIGTERM. */
+function holdFor(seconds: number, verbose: boolean): { promise: Promise<void>; cancel(): void } {
+  let release!: () => void;
+  const promise = new Promise<void>((resolve) => (release = resolve));
+  const timer = setTimeout(() => release(), seconds * 1000);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (verbose) process.stderr.write(`  ${signal}: ending the hold\n`);
+    release();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const cancel = () => {
+    clearTimeout(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    release();
+  };
+  return { promise, cancel };
 }
 
 async function show(argv: string[]): Promise<number> {

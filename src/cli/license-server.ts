@@ -11,7 +11,7 @@ import { DataFolder } from '../data-folder.js';
 import { publishInDirectory, type Endpoint } from '../license-server/admin-client.js';
 import { startLicenseServerApi } from '../license-server/api.js';
 import { LicenseServerNode } from '../license-server/node.js';
-import { onOff, parseListen, parseOptions } from './options.js';
+import { onOff, parseListen, parseOptions, untilSignal } from './options.js';
 import type { Command } from './rdplic.js';
 import { UsageError } from './usage.js';
 
@@ -136,23 +136,9 @@ export const licenseServerCommand: Command = {
     process.stdout.write(`license server ${name} listening on ${api.url} (admin token in ${folder.file('admin.token')}; ${clock instanceof SimulatedClock ? `simulated clock at ${clock.now().toISOString()}` : 'system clock'})\n`);
     if (fresh) process.stdout.write(`admin token (shown once): ${token}\n`);
 
-    return new Promise<number>((done) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log?.(`${signal}: stopping`);
-        void api.close().then(() => {
-          node.close();
-          process.off('SIGINT', onInt);
-          process.off('SIGTERM', onTerm);
-          done(0);
-        });
-      };
-      const onInt = () => stop('SIGINT');
-      const onTerm = () => stop('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
-    });
+    return untilSignal(async () => {
+      await api.close();
+      node.close();
+    }, log);
   },
 };

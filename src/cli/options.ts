@@ -62,3 +62,22 @@ export function oneOf<T extends string>(name: string, value: string | undefined,
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not "${value}"`);
   return value as T;
 }
+
+/** Runs until SIGINT or SIGTERM, then awaits `stop` and gives exit code 0: how every server command ends cleanly. */
+export function untilSignal(stop: () => Promise<void> | void, log?: (line: string) => void): Promise<number> {
+  return new Promise((done) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      log?.(`${signal}: stopping`);
+      Promise.resolve()
+        .then(stop)
+        .then(
+          () => done(0),
+          () => done(1),
+        );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

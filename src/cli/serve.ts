@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { SERVE_DEFAULTS, startServe } from '../serve.js';
 import type { Command } from './rdplic.js';
-import { oneOf, parseListen, wholeNumber } from './options.js';
+import { oneOf, parseListen, untilSignal, wholeNumber } from './options.js';
 import { parseTerminalOptions, TERMINAL_OPTIONS, TERMINAL_USAGE } from './terminal-options.js';
 
 const USAGE = `Usage: rdplic serve [options]
@@ -41,6 +41,7 @@ export const serveCommand: Command = {
       },
       strict: true,
     });
+    const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
     const serving = await startServe({
       ...SERVE_DEFAULTS,
       ...parseTerminalOptions(values, `${SERVE_DEFAULTS.host}:${SERVE_DEFAULTS.port}`),
@@ -53,16 +54,8 @@ export const serveCommand: Command = {
         postLogonIssuance: oneOf('issuance', values.issuance, ['post-logon', 'immediate'], 'post-logon') === 'post-logon',
         builtInPool: oneOf('built-in', values['built-in'], ['on', 'off'], 'on') === 'on',
       },
-      log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+      log,
     });
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        process.stdout.write(`${new Date().toISOString()} ${signal}: stopping\n`);
-        serving.close().then(resolve, resolve);
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
-    return 0;
+    return untilSignal(() => serving.close(), log);
   },
 };

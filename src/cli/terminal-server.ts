@@ -10,6 +10,7 @@ import { loadDirectory, parseDirectory } from '../discovery/index.js';
 import { cryptoRandom } from '../license-server/node.js';
 import { startTerminalServer } from '../terminal-server/node.js';
 import { parseTerminalOptions, TERMINAL_OPTIONS, TERMINAL_USAGE } from './terminal-options.js';
+import { untilSignal } from './options.js';
 import type { Command } from './rdplic.js';
 import { UsageError } from './usage.js';
 
@@ -82,14 +83,6 @@ export const terminalServerCommand: Command = {
       },
       log,
     });
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        log(`${signal}: stopping`);
-        running.close().then(resolve, resolve);
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
-    return 0;
+    return untilSignal(() => running.close(), log);
   },
 };
