@@ -103,3 +103,36 @@ t.test('real RDP clients against the terminal server', { skip: haveRealClients ?
     }
   }
 });
+
+t.test('real clients with a proprietary certificate, and with the valid-client policy', { skip: haveRealClients ? false : 'rdesktop, xfreerdp or Xvfb is not installed' }, async (t) => {
+  const x = await startXvfb();
+  t.teardown(() => x.stop());
+  for (const licensePolicy of ['issue', 'valid-client'] as const) {
+    const finished: FinishedConnection[] = [];
+    const serving = await startServe({
+      ...SERVE_DEFAULTS,
+      dataDir: tempDir(),
+      port: 0,
+      security: 'rdp',
+      certificate: 'proprietary',
+      licensePolicy,
+      api: undefined,
+      licenseServer: { postLogonIssuance: false, builtInPool: false },
+      log: () => {},
+    });
+    serving.terminalServer.onFinished((f) => finished.push(f));
+    const expected = licensePolicy === 'issue' ? 'new-license' : 'valid-client';
+    const rd = newProfile('labuser', 'rdprop');
+    await runRdesktop(rd, x.display, serving.address.port);
+    t.equal(finished.at(-1)?.outcome.kind, expected, `rdesktop, ${licensePolicy}: ${expected}`);
+    const xf = newProfile('labuser', 'xfprop');
+    await runXfreerdp(xf, x.display, serving.address.port, 'rdp');
+    t.equal(finished.at(-1)?.outcome.kind, expected, `xfreerdp, ${licensePolicy}: ${expected}`);
+    if (licensePolicy === 'issue') {
+      t.ok(readFileSync(xfreerdpCalPath(xf)).length > 0, 'xfreerdp stored the license it got with a proprietary certificate');
+    } else {
+      t.equal(serving.licenseServer.store.licenses().length, 0, 'valid-client: no license issued');
+    }
+    await serving.close();
+  }
+});
