@@ -53,6 +53,8 @@ export interface ClientDeviceOptions {
   trace?: (line: string) => void;
   /** Fault injection: see TransportOptions.tamper. */
   tamper?: TransportOptions['tamper'];
+  /** Keep the session open after licensing until this settles (see TransportOptions.hold). */
+  hold?: Promise<unknown>;
 }
 
 export type ClientOutcomeKind = ClientOutcome['kind'] | 'failed';
@@ -94,6 +96,11 @@ export interface ClientConnectResult {
   license: LicenseSummary | null;
   /** The licensing messages, one line each. */
   licensingTrace: string[];
+  /**
+   * With a hold: `released` when the session stayed open until the hold ended and the client disconnected,
+   * `ended-by-server` when the server ended it during the hold (see `reason`); null without a hold or before licensing ended.
+   */
+  held: 'released' | 'ended-by-server' | null;
 }
 
 /** Splits HOST:PORT (IPv6 as [addr]:port). */
@@ -163,6 +170,7 @@ export class ClientDevice {
         ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
         ...(o.trace ? { trace: o.trace } : {}),
         ...(o.tamper ? { tamper: o.tamper } : {}),
+        ...(o.hold ? { hold: o.hold } : {}),
       },
     );
     return this.result(`${host.includes(':') ? `[${host}]` : host}:${port}`, transport, licensing, store, hw);
@@ -194,6 +202,11 @@ export class ClientDevice {
       kind = 'failed';
       reason = transport.kind === 'completed' ? 'licensing did not finish' : transport.reason;
     }
+    let held: ClientConnectResult['held'] = null;
+    if (transport.held) {
+      held = transport.kind === 'completed' ? 'released' : 'ended-by-server';
+      if (held === 'ended-by-server' && 'reason' in transport) reason = `during the hold: ${transport.reason}`;
+    }
     const storeError = outcome?.storeError ?? null;
     const storedEntry = activity.saved?.entry ?? null;
     let exitCode: ClientConnectResult['exitCode'];
@@ -223,6 +236,7 @@ export class ClientDevice {
       registryRecovered: this.file.recovered ?? null,
       license: this.heldLicense(storedEntry ?? presentedEntry, hw.hwid, outcome),
       licensingTrace: licensing.trace.map(formatLicensingEvent),
+      held,
     };
   }
 

@@ -11,8 +11,9 @@ export function formatConnectResult(r: ClientConnectResult): string {
   let outcome: string = r.outcome;
   if (r.outcome === 'denied') outcome += `: ${r.errorCodeName}, ${r.stateTransitionName}`;
   else if (r.outcome === 'valid-client') outcome += ` (${r.errorCodeName}, ${r.stateTransitionName})`;
-  else if (r.reason) outcome += `: ${r.reason}`;
+  else if (r.reason && !r.held) outcome += `: ${r.reason}`;
   const lines = [row('outcome', outcome), row('server', `${r.server}${r.security ? ` (${r.security === 'tls' ? 'TLS' : 'Standard RDP Security'})` : ''}`)];
+  if (r.held) lines.push(row('session', r.held === 'released' ? 'held open after licensing, then disconnected' : `held open after licensing, ended by the server${r.reason ? ` (${r.reason.replace(/^during the hold: /, '')})` : ''}`));
   if (r.registryRecovered) lines.push(row('registry', `${r.registry} was corrupt (${r.registryRecovered.problem}); kept as ${r.registryRecovered.backup}, started a new one`));
   lines.push(row('hwid', `${r.hwid}${r.hwidCreated ? ' (new)' : ''}`));
   lines.push(row('presented', r.presentedEntry ?? 'none (asked for a new license)'));

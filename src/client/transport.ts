@@ -2,7 +2,8 @@
  * Runs a protocol/rdp ClientConnection over a real TCP socket: writes what it says to send, upgrades the socket to TLS
  * when the server selects it (self-signed server certificates are accepted: the emulator checks licensing, not PKI),
  * hands every licensing PDU to a handler, and ends with a Disconnect Provider Ultimatum and a TCP close once the handler
- * is done. A server DPUm, a TCP close, a socket error and the time limit each end the run with a result that says so.
+ * is done (or, with `hold`, once the caller lets the session go). A server DPUm, a TCP close, a socket error and the time
+ * limit each end the run with a result that says so.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -37,6 +38,12 @@ export interface TransportOptions {
    * it (malformed, or cut short), `drop` closes the connection right after (or instead, without `data`).
    */
   tamper?: (index: number, what: string, data: Buffer) => { data?: Buffer; drop?: boolean } | undefined;
+  /**
+   * Keep the connection open after licensing until this settles, then send the DPUm (a session that stays connected, as
+   * Internet Connector's 200 simultaneous connections need). The time limit covers connecting and licensing only; the
+   * server may still end the connection during the hold (the result then says `closed`).
+   */
+  hold?: Promise<unknown>;
 }
 
 interface TransportFacts {
@@ -44,6 +51,8 @@ interface TransportFacts {
   security: 'tls' | 'rdp' | null;
   /** SHA-256 fingerprint of the server's TLS certificate. */
   serverCertificateSha256?: string;
+  /** True when licensing finished and the connection was held open (`hold`). */
+  held?: boolean;
 }
 
 export type TransportResult = TransportFacts &
@@ -78,6 +87,7 @@ class ClientTransport {
   private cancelGrace: (() => void) | undefined;
   private licensing: Promise<void> = Promise.resolve();
   private phase = 'connecting';
+  private held = false;
 
   constructor(
     private readonly connection: ClientConnection,
@@ -117,6 +127,7 @@ class ClientTransport {
     if (this.phase === 'connecting') return 'connecting';
     if (this.phase === 'tls') return 'TLS handshake';
     if (this.finishing) return 'closing';
+    if (this.held) return 'holding the session';
     return `connection state ${this.connection.state}`;
   }
 
@@ -213,8 +224,25 @@ class ClientTransport {
           return this.end('failed', `cannot send a licensing message: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
-      if (reply.done) this.disconnect();
+      if (reply.done) this.licensingDone();
     });
+  }
+
+  /** Licensing is over: disconnect now, or hold the session open until the caller's promise settles. */
+  private licensingDone(): void {
+    const hold = this.options.hold;
+    if (!hold) return this.disconnect();
+    this.held = true;
+    this.cancelTimeout?.();
+    this.cancelTimeout = undefined;
+    this.trace('licensing done: holding the connection open');
+    // Not chained on `licensing`: a server close during the hold must end the run at once.
+    const release = () => {
+      if (this.settled) return;
+      this.trace('hold released');
+      this.disconnect();
+    };
+    hold.then(release, release);
   }
 
   /** DPUm, then a TCP close; waits a little for the server to close too. */
@@ -253,6 +281,7 @@ class ClientTransport {
     this.raw?.destroy();
     const facts: TransportFacts = { security: this.security };
     if (this.certificateSha256) facts.serverCertificateSha256 = this.certificateSha256;
+    if (this.held) facts.held = true;
     if (kind === 'completed') {
       this.resolve({ kind, ...facts });
     } else {

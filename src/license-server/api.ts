@@ -167,7 +167,9 @@ function peerRoutes({ node }: LicenseServerApiContext): Route[] {
       handler: ({ query }) => {
         const type = oneOf({ type: query.get('type') ?? 'per-device' }, 'type', KEYPACK_TYPES);
         const product = { major: queryInt(query, 'major', 0, 255) ?? 5, minor: queryInt(query, 'minor', 0, 255) ?? 0 };
-        const available = node.server.hasInventory(type, product);
+        const hwid = query.get('hwid');
+        if (hwid !== null && !/^[0-9a-fA-F]{40}$/.test(hwid)) throw new HttpError(400, 'query "hwid" must be 20 bytes of hex');
+        const available = node.server.hasInventory(type, product, hwid === null ? undefined : Buffer.from(hwid, 'hex'));
         return { name: node.server.name, available, free: available ? node.store.freeCount(type, product) : 0 };
       },
     },

@@ -123,7 +123,7 @@ export class HttpsLink implements LicenseServerLink {
     if (result.outcome !== 'redirect' || this.opts.followRedirects === false || !result.certificate) return result;
     const peer = new HttpsLink({ ...this.credentials, url: result.url, serverCertificate: result.certificate }, { ...this.opts, followRedirects: false });
     try {
-      return await peer.requestLicense(req);
+      return await peer.requestLicense({ ...req, redirected: true });
     } catch (e) {
       if (e instanceof LicenseServerUnreachable) return result;
       throw e;
@@ -240,13 +240,13 @@ export class HttpsPeerDirectory implements PeerDirectory {
     return c;
   }
 
-  async findPeerWithInventory(type: KeyPackType, product: ProductVersion): Promise<{ name: string; url: string; certificate: string } | undefined> {
+  async findPeerWithInventory(type: KeyPackType, product: ProductVersion, hwid?: Buffer): Promise<{ name: string; url: string; certificate: string } | undefined> {
     for (const configured of this.store.peers()) {
       if (this.resting(configured)) continue;
       const peer = await this.pinned(configured);
       if (!peer) continue;
       try {
-        const q = new URLSearchParams({ type, major: String(product.major), minor: String(product.minor) });
+        const q = new URLSearchParams({ type, major: String(product.major), minor: String(product.minor), ...(hwid ? { hwid: hwid.toString('hex') } : {}) });
         const r = await this.client(peer).get<{ available: boolean }>(`/api/v1/peer/inventory?${q}`);
         if (r.available) return { name: peer.name, url: peer.url, certificate: peer.certificate };
       } catch (e) {

@@ -91,14 +91,16 @@ export function clientOf(o: Record<string, unknown>): ClientIdentity {
 }
 
 export function licenseRequestOf(body: unknown, terminalServer: string): LicenseRequest {
-  const o = only(obj(body), ['client', 'product']);
-  return { terminalServer, client: clientOf(o), product: productOf(o) };
+  const o = only(obj(body), ['client', 'product', 'redirected']);
+  if (o.redirected !== undefined && typeof o.redirected !== 'boolean') throw new HttpError(400, '"redirected" must be true or false');
+  return { terminalServer, client: clientOf(o), product: productOf(o), ...(o.redirected === true ? { redirected: true } : {}) };
 }
 
 export function licenseRequestToJson(r: LicenseRequest): unknown {
   return {
     client: { hwid: r.client.hwid.toString('hex'), machine: r.client.machine, user: r.client.user, platformId: r.client.platformId >>> 0 },
     product: r.product,
+    ...(r.redirected ? { redirected: true } : {}),
   };
 }
 

@@ -42,6 +42,12 @@ export interface LicenseRequest {
   terminalServer: string;
   client: ClientIdentity;
   product: ProductVersion;
+  /**
+   * The request follows a redirect: a peer with no CAL left sent the terminal server here, because it would have issued
+   * this device a CAL (its logon validated it there). This server honours that (post-logon issuance) and does not
+   * redirect the request again.
+   */
+  redirected?: boolean;
 }
 
 export type LicenseResult =
@@ -67,7 +73,11 @@ export interface LicenseIssuer {
 
 /** Asks peer license servers for inventory (seed: "redirect the terminal server to the second"). */
 export interface PeerDirectory {
-  findPeerWithInventory(type: KeyPackType, product: ProductVersion): Promise<{ name: string; url: string; certificate?: string } | undefined>;
+  /**
+   * A peer that could fulfil the request: one with a free token of `type`, or one that already holds an active CAL for
+   * device `hwid` (it renews its own CALs whatever its inventory).
+   */
+  findPeerWithInventory(type: KeyPackType, product: ProductVersion, hwid?: Buffer): Promise<{ name: string; url: string; certificate?: string } | undefined>;
 }
 
 export class LicenseServerError extends Error {
@@ -153,7 +163,8 @@ export class LicenseServer {
     const first = this.decide(req);
     if (first.kind === 'result') return first.result;
     // No CAL here: a peer with inventory gets the request (seed: "it will first look to any other license server").
-    const peer = await this.peers?.findPeerWithInventory('per-device', req.product);
+    // A request that was redirected here already is not sent on again.
+    const peer = req.redirected ? undefined : await this.peers?.findPeerWithInventory('per-device', req.product, req.client.hwid);
     if (peer) return { outcome: 'redirect', peer: peer.name, url: peer.url, ...(peer.certificate ? { certificate: peer.certificate } : {}) };
     const second = this.decide(req, true);
     if (second.kind === 'result') return second.result;
@@ -185,8 +196,9 @@ export class LicenseServer {
 
       const temporary = own.find((l) => l.kind === 'temporary');
       const hadExpiredTemporary = !temporary && this.store.licenses({ hwid: client.hwid, kind: 'temporary', state: 'expired' }).length > 0;
-      // Post-logon issuance: a CAL only for a device a logon has validated (or that held a permanent token before).
-      const wantsCal = !this.options.postLogonIssuance || this.validatedBefore(client.hwid);
+      // Post-logon issuance: a CAL only for a device a logon has validated (or that held a permanent token before), here
+      // or at the peer that redirected the request.
+      const wantsCal = !this.options.postLogonIssuance || req.redirected === true || this.validatedBefore(client.hwid);
 
       if (wantsCal && this.activated) {
         const free = this.store.freeToken('per-device', product);
@@ -197,7 +209,7 @@ export class LicenseServer {
           if (temporary) this.store.endLicense(temporary.id, 'upgraded', now);
           return done(this.store.license(cal.id)!, temporary || hadExpiredTemporary ? 'upgraded-to-cal' : 'new-cal');
         }
-        if (!noPeers && this.peers) return { kind: 'ask-peers' } as const;
+        if (!noPeers && !req.redirected && this.peers) return { kind: 'ask-peers' } as const;
         this.logThrottled(LS_EVENTS.NO_PERMANENT_LICENSES, this.name, versionText(product));
       } else if (wantsCal && !this.activated) {
         this.logThrottled(LS_EVENTS.NOT_ACTIVATED, this.name);
@@ -326,10 +338,15 @@ export class LicenseServer {
     return this.store.keyPacks();
   }
 
-  /** Whether this server could issue a CAL of this type now (what peers ask each other). */
-  hasInventory(type: KeyPackType, product: ProductVersion): boolean {
+  /**
+   * Whether this server could fulfil a request for a token of this type now (what peers ask each other): it has a free
+   * one, or it holds device `hwid`'s own active CAL, which it would renew.
+   */
+  hasInventory(type: KeyPackType, product: ProductVersion, hwid?: Buffer): boolean {
     this.sweep();
-    return this.activated && this.store.freeCount(type, product) > 0;
+    if (!this.activated) return false;
+    if (this.store.freeCount(type, product) > 0) return true;
+    return type === 'per-device' && hwid !== undefined && this.store.activeByHwid(hwid, ['cal']).length > 0;
   }
 
   // ---------------------------------------------------------------- helpers

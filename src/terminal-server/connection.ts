@@ -21,7 +21,7 @@ import { ConnectionPolicy } from './licensing-policy.js';
 import type { TerminalServer } from './terminal-server.js';
 
 export interface ConnectionLimits {
-  /** Close a connection that sends nothing for this long (ms, real time). */
+  /** Close a connection that sends nothing for this long (ms, real time), until licensing ends (a held session has no idle limit). */
   idleMs: number;
   /** Close a connection that is still licensing after this long (ms, real time). */
   licensingMs: number;
@@ -52,6 +52,8 @@ export class RdpConnection {
   private idleTimer?: NodeJS.Timeout;
   private readonly licensingTimer: NodeJS.Timeout;
   private finished = false;
+  /** Licensing is over and the session is held open: the idle limit no longer applies (the client leaves when it wants). */
+  private held = false;
   closed = false;
   /** Counted against the Internet Connector's 200 simultaneous connections. */
   counted = false;
@@ -90,6 +92,7 @@ export class RdpConnection {
 
   private touch(): void {
     clearTimeout(this.idleTimer);
+    if (this.held) return;
     this.idleTimer = setTimeout(() => this.abort(`idle for ${this.limits.idleMs} ms`), this.limits.idleMs);
     this.idleTimer.unref();
   }
@@ -203,7 +206,9 @@ export class RdpConnection {
       `outcome client="${info.clientName}" hwid=${hwid ? hwid.toString('hex') : '-'} result=${outcome.kind}${alert}${license} decision="${note?.decision ?? outcome.reason ?? ''}" logon=${logon}`,
     );
     this.ts.connectionFinished({ id: this.id, client: info, outcome, note, logon });
-    if (!this.ts.options.holdSessions || !licensed) this.end();
+    if (!this.ts.options.holdSessions || !licensed) return this.end();
+    this.held = true;
+    clearTimeout(this.idleTimer);
   }
 
   /** Sends the Disconnect Provider Ultimatum and closes. */

@@ -4,7 +4,8 @@
  *  - a client with a valid CAL or built-in token needs no license server;
  *  - a temporary token, an expired one, one near its expiry, or none → ask a license server (following redirects);
  *  - no license server reachable → valid tokens still connect, others are denied, unless the grace period runs;
- *  - a corrupt license → event 1003 and a denial; an expired temporary token the license server will not replace → 1011.
+ *  - a corrupt license → event 1003 and a denial; an expired temporary token the license server will not replace → 1011;
+ *  - a license bound to another hardware id (the device made a new HWID, the seed's fix for 1003) → licensed afresh.
  */
 import {
   ERR_INVALID_CLIENT,
@@ -60,6 +61,8 @@ export class ConnectionPolicy implements ServerLicensingPolicy {
   readonly note: LicensingNote = { decision: 'none' };
   /** Set when the presented license was checked and found usable without a license server. */
   private presentedUsable = false;
+  /** ... and it is a permanent one (a TS CAL or built-in token, maybe near its expiry). */
+  private presentedPermanent = false;
 
   constructor(
     private readonly ctx: LicensingContext,
@@ -94,10 +97,15 @@ export class ConnectionPolicy implements ServerLicensingPolicy {
       this.note.decision = 'license from an unknown license server: re-issue';
       return { action: 'upgrade' } as const;
     }
+    if (p.status === 'other-device') {
+      this.note.decision = 'license issued to another hardware id (a new HWID): re-issue';
+      return { action: 'upgrade' } as const;
+    }
     this.note.serial = p.license.serialNumber.toString('hex');
     this.note.licenseId = licenseIdOfSerial(p.license.serialNumber);
     this.note.kind = p.temporary ? 'temporary' : 'cal';
     this.presentedUsable = !p.expired;
+    this.presentedPermanent = this.presentedUsable && !p.temporary;
     if (!p.temporary && !p.expired && !p.nearExpiry) {
       this.note.decision = 'valid license';
       return { action: 'accept' } as const;
@@ -121,6 +129,7 @@ export class ConnectionPolicy implements ServerLicensingPolicy {
           terminalServer: this.ctx.name,
           client: { hwid: info.hwid!, machine: info.machineName ?? this.client.clientName, user: info.userName ?? this.client.userName, platformId: info.platformId },
           product: this.ctx.product,
+          ...(hop > 0 ? { redirected: true } : {}),
         });
       } catch {
         this.ctx.reportUnreachable(link);
@@ -135,6 +144,13 @@ export class ConnectionPolicy implements ServerLicensingPolicy {
 
   /** The license to send, or the alert to end with. */
   private settle(r: LicenseResult | undefined): { licenseInfo: Buffer } | AcceptDecision | DenyDecision {
+    // A license server that cannot renew the client's still-valid permanent token (it does not know the device, or the
+    // server that issued it is out of reach) must not take it away: it works as normal until it expires (seed:
+    // "Automatic License Token Re-issuance": "the TS CAL token functions as normal").
+    if (this.presentedPermanent && (r?.outcome === 'denied' || (r?.outcome === 'issued' && r.license.kind === 'temporary'))) {
+      this.note.decision = `the license server ${r.outcome === 'denied' ? `denied a renewal (${r.message})` : 'offered only a temporary token'}: the presented license still works`;
+      return { action: 'accept' };
+    }
     if (r?.outcome === 'issued') {
       this.note.kind = r.license.kind;
       this.note.licenseId = r.license.id;

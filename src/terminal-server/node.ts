@@ -52,6 +52,8 @@ export interface RunningTerminalServer {
   terminalServer: TerminalServer;
   address: AddressInfo;
   locator?: LicenseServerLocator;
+  /** Resolves once nothing runs in the background: logon reports, discovery rounds and pings, contacting a license server found. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -120,14 +122,27 @@ export async function startTerminalServer(o: TerminalServerNodeOptions): Promise
     source = new LocatorSource(locator, connect);
     terminalServer = new TerminalServer(options, o.clock, o.random, source, o.log, events);
     const ts = terminalServer;
-    // Whenever a license server is found: trust its certificates, get our certificate from it, end the grace period
-    // (forfeited when this happens at the start).
-    locator.on('found', () => void ts.connectLicenseServer());
+    // Whenever a license server is found (discovery pinged it): the grace period ends (forfeited when this happens at the
+    // start); then its certificates are trusted and our certificate is got from it.
+    locator.on('found', () => {
+      ts.grace.licenseServerFound();
+      void ts.track(ts.connectLicenseServer());
+    });
     await locator.start();
+    // The license server found at the start is contacted before clients are accepted (the grace period is forfeited).
+    await ts.idle();
   }
-  if (cfg.kind === 'fixed') await terminalServer.connectLicenseServer();
-  if (o.internetConnector) await terminalServer.enableInternetConnector();
-  const address = await terminalServer.listen(o.host, o.port);
+  let address: AddressInfo;
+  try {
+    if (cfg.kind === 'fixed') await terminalServer.connectLicenseServer();
+    // No Internet Connector token free (there is no temporary one), or no license server: the terminal server does not start.
+    if (o.internetConnector) await terminalServer.enableInternetConnector();
+    address = await terminalServer.listen(o.host, o.port);
+  } catch (e) {
+    await terminalServer.close();
+    await locator?.stop();
+    throw e;
+  }
   o.log(
     `terminal server ${o.name} listening on ${address.address}:${address.port} (security ${o.security}, certificate ${o.certificate}, license policy ${o.licensePolicy}${terminalServer.internetConnector ? ', Internet Connector' : ''})`,
   );
@@ -135,6 +150,14 @@ export async function startTerminalServer(o: TerminalServerNodeOptions): Promise
     terminalServer,
     address,
     locator,
+    async idle() {
+      // Each can start work in the other (a round finds a license server, which is then contacted; a failed contact
+      // starts a round): let both settle a few times over.
+      for (let i = 0; i < 5; i++) {
+        await locator?.idle();
+        await terminalServer.idle();
+      }
+    },
     async close() {
       await terminalServer.close();
       await locator?.stop();

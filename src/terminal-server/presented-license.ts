@@ -15,8 +15,15 @@ export interface TrustAnchors {
 }
 
 export type PresentedLicense =
-  /** Not a license we can read, or its signature or HWID is wrong: the client is told so (event 1003). */
+  /** Not a license we can read, or its signature is wrong: the client is told so (event 1003). */
   | { status: 'invalid'; reason: string }
+  /**
+   * Issued to another hardware id than the one the client sent with it: the device's HardwareID key was deleted (the
+   * seed's fix for event 1003) or the license was copied from another device. Whatever its signature, it proves nothing
+   * for this device, which is licensed afresh as if it had none (the terminal server "will be able to request the license
+   * token again from the license server and re-issue it to the client device").
+   */
+  | { status: 'other-device'; license: ClientLicense }
   /** Well-formed and signed, but by a license server this terminal server does not know: it gets a license of ours. */
   | { status: 'foreign'; license: ClientLicense }
   | { status: 'valid'; license: ClientLicense; temporary: boolean; expired: boolean; nearExpiry: boolean };
@@ -43,8 +50,9 @@ export function checkPresentedLicense(
   } catch (e) {
     return { status: 'invalid', reason: `the license does not parse: ${(e as Error).message}` };
   }
+  // The hardware id first: a corrupt license kept by a device that has since made a new HWID is re-issued, not refused.
+  if (hwid && !license.hardwareId.equals(hwid)) return { status: 'other-device', license };
   if (!license.signatureValid) return { status: 'invalid', reason: 'the license signature does not verify' };
-  if (hwid && !license.hardwareId.equals(hwid)) return { status: 'invalid', reason: 'the license was issued to another hardware id' };
   if (license.productId !== PRODUCT_ID) return { status: 'foreign', license };
   if (!issuerTrusted(license, trust)) return { status: 'foreign', license };
   const older = license.majorVersion < product.major || (license.majorVersion === product.major && license.minorVersion < product.minor);

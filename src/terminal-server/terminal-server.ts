@@ -109,6 +109,8 @@ export class TerminalServer {
   private finishedListeners: Array<(f: FinishedConnection) => void> = [];
   private state: StoredState;
   private trusted: Buffer[];
+  /** Work that runs after a connection's licensing (logon reports) or after discovery (contacting a license server found). */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(
     readonly options: TerminalServerOptions,
@@ -243,12 +245,25 @@ export class TerminalServer {
     if (!ok) return 'failed';
     const link = this.source.current();
     if (link && note?.hwid && note.kind === 'temporary') {
-      link.reportLogon(note.hwid).catch((e: Error) => this.log(`could not report the logon to ${link.target}: ${e.message}`));
+      this.track(link.reportLogon(note.hwid).catch((e: Error) => this.log(`could not report the logon to ${link.target}: ${e.message}`)));
     }
     if (link && this.options.perUser) {
-      link.recordPerUser(info.userName, this.options.name, this.options.product).catch((e: Error) => this.log(`could not record the per-user CAL: ${e.message}`));
+      this.track(link.recordPerUser(info.userName, this.options.name, this.options.product).catch((e: Error) => this.log(`could not record the per-user CAL: ${e.message}`)));
     }
     return 'ok';
+  }
+
+  /** Runs `work` in the background; idle() waits for it. */
+  track<T>(work: Promise<T>): Promise<T> {
+    const p = work.finally(() => this.background.delete(p));
+    p.catch(() => undefined); // a failure is the caller's to handle; idle() only waits
+    this.background.add(p);
+    return p;
+  }
+
+  /** Resolves once no background work (logon reports, contacting a license server just found) is in flight. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
   /** Called with every connection's licensing result (tests, tools). */

@@ -13,6 +13,7 @@ import { LicensingTestServer, windowsLikePolicy } from '../client/helpers/licens
 const RESULT_KEYS = [
   'schema', 'server', 'security', 'outcome', 'exitCode', 'errorCode', 'errorCodeName', 'stateTransition', 'stateTransitionName', 'reason',
   'presentedEntry', 'rejectedEntries', 'storedEntry', 'storeError', 'hwid', 'hwidCreated', 'registry', 'registryRecovered', 'license', 'licensingTrace',
+  'held',
 ];
 const LICENSE_KEYS = [
   'entry', 'key', 'size', 'decodeError', 'hwid', 'hwidMatchesDevice', 'user', 'machine', 'issuer', 'issuerScope', 'issuerId', 'productId',
@@ -30,6 +31,7 @@ t.test('usage errors: one line on stderr, exit 1; --help prints the usage', asyn
     [['client', '--connect', '127.0.0.1:1', '--registry', reg, '--hwid', 'abc'], /^rdplic client: --hwid must be random, machine, rotate or 40 hexadecimal digits, not "abc"\n$/],
     [['client', '--connect', '127.0.0.1:1', '--registry', reg, '--platform-id', 'xyz'], /^rdplic client: --platform-id must be a hexadecimal UINT32, not "xyz"\n$/],
     [['client', '--connect', '127.0.0.1:1', '--registry', reg, '--logon', 'fail', '--password', 'p'], /contradict/],
+    [['client', '--connect', '127.0.0.1:1', '--registry', reg, '--hold', '-5'], /^rdplic client: --hold must be a number of seconds \(0 to 86400\), not "-5"\n$/],
     [['client', '--connect', '127.0.0.1:1', '--registry', reg, '--bogus'], /^rdplic client: unknown option --bogus\n$/],
     [['client', 'frobnicate'], /^rdplic client: unknown subcommand "frobnicate"; try rdplic client --help\n$/],
     [['client', 'export', '--registry', reg, '--format', 'mstsc', '--machine', 'm'], /--format must be freerdp, rdesktop/],
