@@ -13,7 +13,8 @@ import { DataFolder } from './data-folder.js';
 import { startLicenseServerApi, type RunningLicenseServerApi } from './license-server/api.js';
 import type { LicenseServerOptions } from './license-server/license-server.js';
 import type { LocalLink } from './license-server/link.js';
-import { cryptoRandom, LicenseServerNode } from './license-server/node.js';
+import { cryptoRandom } from './crypto-random.js';
+import { LicenseServerNode } from './license-server/node.js';
 import { startTerminalServer } from './terminal-server/node.js';
 import type { TerminalServer } from './terminal-server/terminal-server.js';
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { systemClock } from '../clock.js';
 import { loadDirectory, parseDirectory } from '../discovery/index.js';
-import { cryptoRandom } from '../license-server/node.js';
+import { cryptoRandom } from '../crypto-random.js';
 import { startTerminalServer } from '../terminal-server/node.js';
 import { parseTerminalOptions, TERMINAL_OPTIONS, TERMINAL_USAGE } from './terminal-options.js';
 import { untilSignal } from './options.js';

@@ -4,13 +4,13 @@
  * ClientLicensing and the registry store, then a clean disconnect; the result says what happened and which license the
  * device now holds.
  */
-import { randomBytes } from 'node:crypto';
 import { publicKeyOfServerCertificate } from '../../protocol/certificates/index.js';
 import type { RandomSource, RsaPublicKey } from '../../protocol/crypto/index.js';
 import { errorCodeName, stateTransitionName } from '../../protocol/licensing/index.js';
 import { ClientConnection, PROTOCOL_SSL } from '../../protocol/rdp/index.js';
 import { ClientLicensing, formatLicensingEvent, type ClientOutcome } from '../../protocol/session/index.js';
 import type { Clock } from '../clock.js';
+import { cryptoRandom } from '../crypto-random.js';
 import { listLicenseEntries } from '../registry/mslicensing.js';
 import { resolveHardwareId, type HardwareIdMode } from './hardware-id.js';
 import { summarizeLicense, type LicenseSummary } from './license-summary.js';
@@ -21,7 +21,6 @@ import { runClientTransport, type TransportOptions, type TransportResult } from 
 /** `rdp`: no RDP_NEG_REQ, Standard RDP Security; `tls`: TLS required; `negotiate`: offer TLS, take what the server picks. */
 export type SecurityChoice = 'rdp' | 'tls' | 'negotiate';
 
-export const cryptoRandom: RandomSource = { bytes: (n) => randomBytes(n) };
 
 export interface ClientDeviceOptions {
   /** The registry file (.reg); created if missing. */

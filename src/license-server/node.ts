@@ -3,10 +3,10 @@
  * (license-server.sqlite), certificates, CAL issuer, activation. Both `rdplic serve` and `rdplic license-server` start
  * one of these.
  */
-import { randomBytes } from 'node:crypto';
 import { rsaPublicKeyFromDer, type RandomSource } from '../../protocol/crypto/index.js';
 import { SimulatedClock, type Clock } from '../clock.js';
 import { DataFolder } from '../data-folder.js';
+import { cryptoRandom } from '../crypto-random.js';
 import { httpsIdentity, type HttpsIdentity } from '../http/tls-certificates.js';
 import { decodeX509Certificate } from '../../protocol/certificates/index.js';
 import { rsaPublicKeyEquals, rsaPublicPart } from '../../protocol/crypto/index.js';
@@ -29,7 +29,6 @@ export interface LicenseServerNodeOptions {
   peers?: PeerDirectory;
 }
 
-export const cryptoRandom: RandomSource = { bytes: (n) => randomBytes(n) };
 
 /** A License Server ID-shaped placeholder written into CALs of a server that was never activated. */
 const NOT_ACTIVATED_ID = '00000-000-0000000-00000';

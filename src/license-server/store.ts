@@ -281,10 +281,6 @@ export class LicenseStore {
     return rows.map(toKeyPack);
   }
 
-  hasKeyPackSource(source: string): boolean {
-    return this.db.prepare('SELECT 1 FROM keypacks WHERE source = ?').get(source) !== undefined;
-  }
-
   hasKeyPackId(keypackId: string): boolean {
     return this.db.prepare('SELECT 1 FROM keypacks WHERE keypack_id = ?').get(keypackId) !== undefined;
   }

@@ -6,7 +6,7 @@ import { ERR_NO_LICENSE_SERVER, ST_TOTAL_ABORT } from '../../../protocol/licensi
 import { listLicenseEntries, readHardwareId } from '../../../src/registry/mslicensing.js';
 import { readRegFile } from '../../../src/registry/reg-file.js';
 import { tempDir } from '../../helpers/license-server.js';
-import { rdplic } from '../client/helpers/cli.js';
+import { rdplic } from '../../helpers/cli.js';
 import { LicensingTestServer, windowsLikePolicy } from '../client/helpers/licensing-server.js';
 
 /** The --json schema rdplic-client/1: these keys, always present, in this order. */
@@ -133,13 +133,13 @@ t.test('show, export, import and delete-hwid from the command line', async (t) =
 
   const home = tempDir();
   const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
-  const exp = await rdplic(['client', 'export', '--registry', registry, '--format', 'freerdp', '--machine', 'frdphost', '--json'], env);
+  const exp = await rdplic(['client', 'export', '--registry', registry, '--format', 'freerdp', '--machine', 'frdphost', '--json'], undefined, env);
   t.equal(exp.code, 0, exp.stderr);
   const e = JSON.parse(exp.stdout);
   t.equal(e.file, join(home, '.config', 'freerdp', 'licenses', 'a988bd0636a610c01f142fe4b5dc13da6e7986c8.cal'), 'the default FreeRDP store and file name');
   const stored = listLicenseEntries(readRegFile(registry))[0]!.license!;
   t.same(readFileSync(e.file), stored);
-  const rd = await rdplic(['client', 'export', '--registry', registry, '--format', 'rdesktop', '--machine', 'labhost'], env);
+  const rd = await rdplic(['client', 'export', '--registry', registry, '--format', 'rdesktop', '--machine', 'labhost'], undefined, env);
   t.match(rd.stdout, new RegExp(`^wrote +${join(home, '.local', 'share', 'rdesktop', 'licenses', '42a35a1956a2da77e86b10fcdffa8e1256a05e7d.cal').replace(/\./g, '\\.')}$`, 'm'));
   t.match(rd.stdout, /^note +rdesktop presents HWID 020000006c6162686f7374/m);
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../../helpers/license-server.js';
-import { rdplic } from './helpers/cli.js';
+import { rdplic } from '../../helpers/cli.js';
 
 const SERVE = fileURLToPath(new URL('../../../src/cli/serve.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../bin/rdplic.js', import.meta.url));

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers/license-server.js';
-import { rdplic } from './helpers/cli.js';
+import { rdplic } from '../../helpers/cli.js';
 import { startXrdp, xrdpIni, xrdpMissing } from './helpers/xrdp.js';
 
 t.test('the private xrdp.ini changes only what PEERS.md §8 lists', async (t) => {
