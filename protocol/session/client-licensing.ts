@@ -53,7 +53,8 @@ import {
   type ServerPlatformChallenge,
 } from '../licensing/index.js';
 import { encodeWith } from '../wire/index.js';
-import { StepEvents, type LicensingEvent } from './events.js';
+import type { LicensingEvent } from './events.js';
+import { Aborted, LicensingSession, type SessionStep } from './licensing-session.js';
 import type { LicenseStore, LicenseStoreKey } from './license-store.js';
 import { DEFAULT_MAX_RETRIES } from './server-licensing.js';
 
@@ -96,14 +97,7 @@ export interface ClientOutcome {
 }
 
 /** What one received message produced. */
-export interface ClientStep {
-  /** Licensing messages to send, in order. */
-  send: Buffer[];
-  state: ClientLicensingState;
-  /** Set on the step that finished the session. */
-  outcome?: ClientOutcome;
-  events: LicensingEvent[];
-}
+export type ClientStep = SessionStep<ClientLicensingState, ClientOutcome>;
 
 export interface ClientLicensingOptions {
   /** ClientRandom and PreMasterSecret source. */
@@ -136,7 +130,6 @@ export interface ClientLicensingOptions {
   maxRetries?: number;
 }
 
-class Aborted extends Error {}
 
 /** Fixed part of a CLIENT_LICENSE_INFO around its variable blobs (preamble, 2 dwords, random, 3 blob headers, MAC). */
 const LICENSE_INFO_OVERHEAD = 4 + 8 + CLIENT_RANDOM_LENGTH + 3 * 4 + CLIENT_HARDWARE_ID_LENGTH + 16;
@@ -145,10 +138,7 @@ const LICENSE_INFO_OVERHEAD = 4 + 8 + CLIENT_RANDOM_LENGTH + 3 * 4 + CLIENT_HARD
  * One licensing session, client side. Feed it every server licensing message with receive() and send what each step
  * says; stop when `state` is COMPLETED or ABORTED. receive() never throws for bad input; calls are serialized.
  */
-export class ClientLicensing {
-  private _state: ClientLicensingState = 'AWAIT';
-  private _outcome: ClientOutcome | undefined;
-  private reported = false;
+export class ClientLicensing extends LicensingSession<ClientLicensingState, ClientOutcome> {
   private readonly hwid: Buffer;
   private readonly flags: number;
   private readonly maxRetries: number;
@@ -156,66 +146,20 @@ export class ClientLicensing {
   private presented = false;
   private lastSent: { bytes: Buffer; type: LicensingMessageInput['type'] } | undefined;
   private retries = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-  /** Every event of this session, in order. */
-  readonly trace: LicensingEvent[] = [];
-
-  private out: Buffer[] = [];
-  private events = new StepEvents('client');
 
   constructor(private readonly options: ClientLicensingOptions) {
+    super('client', 'AWAIT', options.onEvent);
     if (options.hwid.length !== CLIENT_HARDWARE_ID_LENGTH) throw new RangeError(`hwid must be ${CLIENT_HARDWARE_ID_LENGTH} bytes`);
     this.hwid = Buffer.from(options.hwid);
     this.flags = (options.preambleFlags ?? PREAMBLE_VERSION_3_0 | EXTENDED_ERROR_MSG_SUPPORTED) & 0xff;
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   }
 
-  get state(): ClientLicensingState {
-    return this._state;
+  protected internalError(detail: string): never {
+    return this.giveUp('internal-error', detail);
   }
 
-  get outcome(): ClientOutcome | undefined {
-    return this._outcome;
-  }
-
-  get done(): boolean {
-    return this._state === 'COMPLETED' || this._state === 'ABORTED';
-  }
-
-  /** Handles one server licensing message. Never rejects for bad input. */
-  receive(message: Uint8Array): Promise<ClientStep> {
-    const run = this.queue.then(() => this.handle(message));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  // ---------------------------------------------------------------------------------------------------------------
-
-  private async handle(message: Uint8Array): Promise<ClientStep> {
-    this.out = [];
-    this.events = new StepEvents('client');
-    try {
-      await this.dispatch(message);
-    } catch (e) {
-      if (!(e instanceof Aborted)) {
-        try {
-          this.giveUp('internal-error', e instanceof Error ? e.message : String(e));
-        } catch {
-          // giveUp() always unwinds
-        }
-      }
-    }
-    const events = this.events.finish(this._state, this.options.onEvent);
-    this.trace.push(...events);
-    const step: ClientStep = { send: this.out, state: this._state, events };
-    if (this.done && this._outcome !== undefined && !this.reported) {
-      step.outcome = this._outcome;
-      this.reported = true;
-    }
-    return step;
-  }
-
-  private async dispatch(message: Uint8Array): Promise<void> {
+  protected async dispatch(message: Uint8Array): Promise<void> {
     let msg: LicensingMessage;
     try {
       msg = decodeLicensingMessage(message);

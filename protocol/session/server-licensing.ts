@@ -46,7 +46,8 @@ import {
   type LicensingMessageInput,
   type ProductInfo,
 } from '../licensing/index.js';
-import { StepEvents, type LicensingEvent } from './events.js';
+import type { LicensingEvent } from './events.js';
+import { Aborted, LicensingSession, type SessionStep } from './licensing-session.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -154,15 +155,7 @@ export interface ServerOutcome {
 }
 
 /** What one received message (or start) produced. */
-export interface ServerStep {
-  /** Licensing messages to send, in order (each starts at LICENSE_PREAMBLE). */
-  send: Buffer[];
-  state: ServerLicensingState;
-  /** Set on the step that finished the session. */
-  outcome?: ServerOutcome;
-  /** One event per message received or sent in this step. */
-  events: LicensingEvent[];
-}
+export type ServerStep = SessionStep<ServerLicensingState, ServerOutcome>;
 
 export interface ServerLicensingOptions {
   /** ServerRandom source. */
@@ -187,16 +180,13 @@ export interface ServerLicensingOptions {
 /** Default retry budget for reset/resend rounds. */
 export const DEFAULT_MAX_RETRIES = 3;
 
-class Aborted extends Error {}
 
 /**
  * One licensing session, server side. Call start() once, then receive() each client licensing message and send what the
  * step says; stop when `state` is COMPLETED or ABORTED (an abort's error alert, if any, is in the step's `send`).
  * receive() never throws for bad input, and calls are serialized.
  */
-export class ServerLicensing {
-  private _state: ServerLicensingState = 'BEGIN';
-  private _outcome: ServerOutcome | undefined;
+export class ServerLicensing extends LicensingSession<ServerLicensingState, ServerOutcome> {
   private readonly flags: number;
   private readonly productInfo: ProductInfo;
   private readonly scopes: string[];
@@ -207,17 +197,10 @@ export class ServerLicensing {
   private flow: 'new' | 'upgrade' | undefined;
   private info: ServerPolicyInfo | undefined;
   private lastSent: { bytes: Buffer; type: LicensingMessageInput['type'] } | undefined;
-  private reported = false;
   private retries = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-  /** Every event of this session, in order. */
-  readonly trace: LicensingEvent[] = [];
-
-  // per-step scratch
-  private out: Buffer[] = [];
-  private events = new StepEvents('server');
 
   constructor(private readonly options: ServerLicensingOptions) {
+    super('server', 'BEGIN', options.onEvent);
     this.flags = (options.preambleVersion ?? PREAMBLE_VERSION_3_0) & 0xff;
     this.productInfo = {
       version: options.productInfo?.version ?? 0x00060000,
@@ -227,19 +210,6 @@ export class ServerLicensing {
     this.scopes = [...(options.scopes ?? ['microsoft.com'])];
     this.policy = options.policy ?? {};
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
-  }
-
-  get state(): ServerLicensingState {
-    return this._state;
-  }
-
-  /** How the session ended, once it has. */
-  get outcome(): ServerOutcome | undefined {
-    return this._outcome;
-  }
-
-  get done(): boolean {
-    return this._state === 'COMPLETED' || this._state === 'ABORTED';
   }
 
   /**
@@ -254,48 +224,11 @@ export class ServerLicensing {
     return this.endStep().send;
   }
 
-  /** Handles one client licensing message (bytes from LICENSE_PREAMBLE on). Never rejects for bad input. */
-  receive(message: Uint8Array): Promise<ServerStep> {
-    const run = this.queue.then(() => this.handle(message));
-    this.queue = run.catch(() => undefined);
-    return run;
+  protected internalError(detail: string): never {
+    return this.abort(ERR_INVALID_CLIENT, 'internal-error', detail);
   }
 
-  // ---------------------------------------------------------------------------------------------------------------
-
-  private beginStep(): void {
-    this.out = [];
-    this.events = new StepEvents('server');
-  }
-
-  private endStep(): ServerStep {
-    const events = this.events.finish(this._state, this.options.onEvent);
-    this.trace.push(...events);
-    const step: ServerStep = { send: this.out, state: this._state, events };
-    if (this.done && this._outcome !== undefined && !this.reported) {
-      step.outcome = this._outcome;
-      this.reported = true;
-    }
-    return step;
-  }
-
-  private async handle(message: Uint8Array): Promise<ServerStep> {
-    this.beginStep();
-    try {
-      await this.dispatch(message);
-    } catch (e) {
-      if (!(e instanceof Aborted)) {
-        try {
-          this.abort(ERR_INVALID_CLIENT, 'internal-error', e instanceof Error ? e.message : String(e));
-        } catch {
-          // abort() always unwinds
-        }
-      }
-    }
-    return this.endStep();
-  }
-
-  private async dispatch(message: Uint8Array): Promise<void> {
+  protected async dispatch(message: Uint8Array): Promise<void> {
     let msg: LicensingMessage;
     try {
       msg = decodeLicensingMessage(message);
