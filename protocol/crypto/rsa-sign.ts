@@ -1,4 +1,4 @@
-import { createHash, sign as nodeSign } from 'node:crypto';
+import { createHash, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { bigintFromBE, bigintToBE, modulusSize, rsaPrivate, rsaPublic, type RsaPrivateKey, type RsaPublicKey } from './rsa.js';
 import { rsaPrivateKeyToKeyObject } from './rsa-keys.js';
 
@@ -38,6 +38,14 @@ export function pkcs1v15Encode(hash: SignatureHash, digestValue: Uint8Array, emL
   return Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(emLen - t.length - 3, 0xff), Buffer.from([0]), t]);
 }
 
+/** node:crypto's form of a key, made once per key object (a license server signs every CAL with the same key). */
+const keyObjects = new WeakMap<RsaPrivateKey, KeyObject>();
+function keyObjectOf(key: RsaPrivateKey): KeyObject {
+  let ko = keyObjects.get(key);
+  if (!ko) keyObjects.set(key, (ko = rsaPrivateKeyToKeyObject(key)));
+  return ko;
+}
+
 const hasCrt = (k: RsaPrivateKey): boolean =>
   k.p !== undefined && k.q !== undefined && k.dp !== undefined && k.dq !== undefined && k.qi !== undefined;
 
@@ -48,7 +56,7 @@ const hasCrt = (k: RsaPrivateKey): boolean =>
 export function rsaPkcs1v15Sign(key: RsaPrivateKey, data: Uint8Array, hash: SignatureHash = 'sha1'): Buffer {
   const size = modulusSize(key);
   if (hasCrt(key)) {
-    return nodeSign(hash, data, rsaPrivateKeyToKeyObject(key));
+    return nodeSign(hash, data, keyObjectOf(key));
   }
   const em = pkcs1v15Encode(hash, digest(hash, data), size);
   return bigintToBE(rsaPrivate(key, bigintFromBE(em)), size);

@@ -226,7 +226,3 @@ export function parseProductVersion(text: string): ProductVersionCode {
   if (!m || Number(m[1]) > 255 || Number(m[2] ?? 0) > 255) throw new CodeError(`not a product version: "${text}" (use e.g. 5.0)`);
   return { major: Number(m[1]), minor: Number(m[2] ?? 0) };
 }
-
-export function versionString(v: ProductVersionCode): string {
-  return `${v.major}.${v.minor}`;
-}

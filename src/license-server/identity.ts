@@ -10,7 +10,6 @@ import type { LicenseRecord, TokenKind } from './types.js';
 
 /** The product a Windows 2000-era terminal server licenses: "A02" (RDPELE.md §2.1). */
 export const PRODUCT_ID = 'A02';
-export const COMPANY_NAME = 'Microsoft Corporation';
 
 /** First byte of a license's certificate serial: which kind of token it is (then the license id, big-endian). */
 export const SERIAL_KIND: Record<TokenKind, number> = { temporary: 1, 'built-in': 2, cal: 3, 'per-user': 4, 'internet-connector': 5 };

@@ -10,8 +10,8 @@ import { PRODUCT_ID } from '../license-server/identity.js';
 
 /** The keys whose licenses this terminal server accepts: its license servers' keys, and roots that certify license servers. */
 export interface TrustAnchors {
-  licenseServerKeys(): RsaPublicKey[];
-  rootKeys(): RsaPublicKey[];
+  /** Keys of the license servers this terminal server has seen and of the roots above them (a clearinghouse). */
+  keys(): readonly RsaPublicKey[];
 }
 
 export type PresentedLicense =
@@ -31,9 +31,9 @@ export type PresentedLicense =
 export function issuerTrusted(license: ClientLicense, trust: TrustAnchors): boolean {
   const key = license.issuerCertificate?.subjectPublicKeyInfo.publicKey;
   if (!key) return false;
-  if (trust.licenseServerKeys().some((k) => rsaPublicKeyEquals(k, key))) return true;
   const issuer = license.issuerCertificate!;
-  return trust.rootKeys().some((root) => verifyX509Signature(issuer, root));
+  // The issuing license server is known itself, or certified by a known root.
+  return trust.keys().some((k) => rsaPublicKeyEquals(k, key) || verifyX509Signature(issuer, k));
 }
 
 export function checkPresentedLicense(

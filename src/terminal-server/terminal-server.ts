@@ -72,6 +72,10 @@ export interface TerminalServerOptions {
   limits: ConnectionLimits;
 }
 
+function keysOf(certificates: Buffer[]): RsaPublicKey[] {
+  return certificates.map(certificateKey).filter((k): k is RsaPublicKey => k !== undefined);
+}
+
 /** How one connection's licensing ended. */
 export interface FinishedConnection {
   id: number;
@@ -109,6 +113,8 @@ export class TerminalServer {
   private finishedListeners: Array<(f: FinishedConnection) => void> = [];
   private state: StoredState;
   private trusted: Buffer[];
+  /** The keys of `trusted`, kept with it. */
+  private trustedKeys: RsaPublicKey[];
   /** Work that runs after a connection's licensing (logon reports) or after discovery (contacting a license server found). */
   private readonly background = new Set<Promise<unknown>>();
 
@@ -128,16 +134,14 @@ export class TerminalServer {
     this.tls = httpsIdentity(this.folder, options.name, 'terminal server', 'tls');
     this.state = this.folder.readJson<StoredState>('terminal-server.json') ?? {};
     this.trusted = (this.state.trusted ?? []).map((c) => Buffer.from(c, 'base64'));
+    this.trustedKeys = keysOf(this.trusted);
     this.internetConnector = this.state.internetConnector ?? null;
     this.grace = new GracePeriod(clock, this.events, options.graceDays, this.state.grace ?? {}, (g) => this.save({ grace: g }));
     const proprietary = new Writer();
     encodeServerCertificate(proprietary, buildProprietaryCertificate(rsaPublicPart(this.key)));
     this.certificates = { proprietary: proprietary.toBuffer(), licensing: proprietary.toBuffer() };
     if (options.certificate === 'x509' && this.state.chain) this.certificates.licensing = this.x509Chain(this.state.chain.map((c) => Buffer.from(c, 'base64')));
-    const trust: TrustAnchors = {
-      licenseServerKeys: () => this.trusted.map(certificateKey).filter((k): k is RsaPublicKey => k !== undefined),
-      rootKeys: () => this.trusted.map(certificateKey).filter((k): k is RsaPublicKey => k !== undefined),
-    };
+    const trust: TrustAnchors = { keys: () => this.trustedKeys };
     this.licensingContext = {
       name: options.name,
       clock,
@@ -193,6 +197,7 @@ export class TerminalServer {
     const added = certificates.filter((c) => !known.has(c.toString('base64')));
     if (added.length === 0) return;
     this.trusted.push(...added);
+    this.trustedKeys.push(...keysOf(added));
     this.save({ trusted: this.trusted.map((c) => c.toString('base64')) });
   }
 

@@ -1,28 +1,37 @@
-/** `rdplic serve` as a child process, for tests that must see it survive (or die) on its own. */
+/** rdplic roles as child processes, for tests that must see them survive (or die) on their own. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { RDPLIC } from './cli.js';
 
-export interface ServeProcess {
+export interface RoleProcess {
   proc: ChildProcess;
   port: number;
+  /** What `ready` matched. */
+  match: RegExpExecArray;
   output: () => string;
   stop(): Promise<number | null>;
 }
 
-export function startServeProcess(args: string[]): Promise<ServeProcess> {
+/** `rdplic serve` on a free loopback port. */
+export function startServeProcess(args: string[]): Promise<RoleProcess> {
+  return startRole(['serve', '--listen', '127.0.0.1:0', ...args], /listening on 127\.0\.0\.1:(\d+)/);
+}
+
+/** `rdplic ARGS`, ready when its output matches `ready` (whose first group is the port). */
+export function startRole(args: string[], ready: RegExp): Promise<RoleProcess> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [RDPLIC, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [RDPLIC, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`rdplic serve did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`rdplic ${args[0]} did not start:\n${out}`)), 30_000);
     const onData = (d: Buffer) => {
       out += d;
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({
           proc,
           port: Number(m[1]),
+          match: m,
           output: () => out,
           stop: () =>
             new Promise((res) => {
@@ -35,7 +44,7 @@ export function startServeProcess(args: string[]): Promise<ServeProcess> {
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', (d) => (out += d));
-    proc.once('exit', (code) => reject(new Error(`rdplic serve exited with ${code}:\n${out}`)));
+    proc.once('exit', (code) => reject(new Error(`rdplic ${args[0]} exited with ${code}:\n${out}`)));
   });
 }
 
